@@ -1,0 +1,5 @@
+export { bootstrap, createPlatformApp, shutdownGracefully, type PlatformApp, type PlatformOptions } from './lib/bootstrap';
+export { HttpErrorFilter, HttpErrorWithHeaders, toErrorBody, type ErrorBody } from './lib/http-error.filter';
+export { MetricsService } from './lib/metrics';
+export { REQUEST_ID_HEADER } from './lib/request-id';
+export { sanitizeUrl } from './lib/logging';

@@ -1,0 +1,257 @@
+import { Writable } from 'node:stream';
+import { Body, Controller, Get, Logger, Module, Param, Post, Query } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsInt, IsString, Min } from 'class-validator';
+import { AppConfigModule, defineEnv } from '@auth-platform/config';
+import { HealthModule } from '@auth-platform/health';
+import { type PlatformApp, createPlatformApp, shutdownGracefully } from './bootstrap';
+import { HttpErrorWithHeaders } from './http-error.filter';
+
+class CreateItemDto {
+  @ApiProperty() @IsString() name!: string;
+  @ApiProperty() @IsInt() @Min(1) quantity!: number;
+}
+
+@Controller('items')
+class ItemsController {
+  private readonly logger = new Logger('Items');
+
+  @Get(':id')
+  find(@Param('id') id: string, @Query('token') _token?: string) {
+    this.logger.log({ event: 'item_read', id, token: 'logged-token-value', nested: { password: 'logged-password' } }, 'read');
+    return { id };
+  }
+
+  @Post()
+  create(@Body() item: CreateItemDto) {
+    return item;
+  }
+
+  @Get('fail/unexpected')
+  unexpected(): never {
+    throw new Error('database password=hunter2 rejected');
+  }
+
+  @Get('fail/limited')
+  limited(): never {
+    throw new HttpErrorWithHeaders(429, 'Too many requests; retry later', { 'Retry-After': '7' });
+  }
+
+  @Get('slow/:ms')
+  async slow(@Param('ms') ms: string) {
+    await new Promise((resolve) => setTimeout(resolve, Number(ms)));
+    return { waited: Number(ms) };
+  }
+}
+
+const spec = defineEnv({ app: 'platform-spec', defaultPort: 0, shape: {} });
+
+@Module({ imports: [AppConfigModule.forRoot(spec), HealthModule.forRoot()], controllers: [ItemsController] })
+class TestAppModule {}
+
+/** Log lines for a response are written just after it is sent; wait briefly for them. */
+async function eventually<T>(probe: () => T | undefined, timeoutMs = 2000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+class LineSink extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+}
+
+async function start(env: Record<string, string> = {}): Promise<{ platform: PlatformApp; url: string; logs: LineSink }> {
+  const saved = { ...process.env };
+  Object.assign(process.env, { PORT: '1', ...env });
+  const logs = new LineSink();
+  try {
+    const platform = await createPlatformApp(TestAppModule, { env: spec, logDestination: logs });
+    await platform.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = platform.app.getHttpServer().address() as { port: number };
+    return { platform, url: `http://127.0.0.1:${address.port}`, logs };
+  } finally {
+    process.env = saved;
+  }
+}
+
+describe('platform', () => {
+  let platform: PlatformApp;
+  let url: string;
+  let logs: LineSink;
+
+  beforeAll(async () => {
+    ({ platform, url, logs } = await start());
+  });
+  afterAll(async () => {
+    await platform.app.close();
+  });
+
+  describe('request ids', () => {
+    it('generates one when the caller sends none and echoes it on the response', async () => {
+      const response = await fetch(`${url}/items/1`);
+      expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    });
+
+    it("keeps the caller's id and puts it on the request's log line", async () => {
+      const response = await fetch(`${url}/items/2`, { headers: { 'x-request-id': 'trace-abc.123' } });
+      expect(response.headers.get('x-request-id')).toBe('trace-abc.123');
+      const completed = await eventually(() =>
+        logs.lines.map((l) => JSON.parse(l)).find((entry) => entry.req?.id === 'trace-abc.123' && entry.msg === 'request completed'),
+      );
+      expect(completed).toMatchObject({ res: { statusCode: 200 }, req: { method: 'GET', url: '/items/2' } });
+    });
+
+    it('replaces an id that is too long or has unsafe characters', async () => {
+      for (const given of ['x'.repeat(200), 'a b', 'inject\u0000']) {
+        const response = await fetch(`${url}/items/3`, { headers: { 'x-request-id': encodeURI(given) } });
+        expect(response.headers.get('x-request-id')).not.toBe(encodeURI(given));
+        expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      }
+    });
+  });
+
+  describe('log redaction', () => {
+    it('puts no credential from headers, query or logged objects in any log line', async () => {
+      await fetch(`${url}/items/9?token=secret-q&page=2`, {
+        headers: { authorization: 'Bearer secret-x', cookie: 'session=secret-c', 'x-api-key': 'secret-k' },
+      });
+      const all = logs.lines.join('\n');
+      for (const secret of ['secret-x', 'secret-c', 'secret-k', 'secret-q', 'logged-token-value', 'logged-password']) {
+        expect(all).not.toContain(secret);
+      }
+      expect(all).toContain('page=2');
+      expect(all).toContain('"event":"item_read"');
+    });
+  });
+
+  describe('errors', () => {
+    async function errorOf(response: Response): Promise<{ statusCode: number; error: string; message: string }> {
+      expect(response.headers.get('content-type')).toContain('application/json');
+      return (await response.json()) as { statusCode: number; error: string; message: string };
+    }
+
+    it('answers a malformed JSON body with 400 in the standard shape', async () => {
+      const response = await fetch(`${url}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name": ' });
+      expect(response.status).toBe(400);
+      expect(await errorOf(response)).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.stringContaining('not valid JSON') });
+    });
+
+    it('names each invalid field of a body and refuses unknown ones', async () => {
+      const response = await fetch(`${url}/items`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 3, quantity: 0, admin: true }),
+      });
+      expect(response.status).toBe(400);
+      const body = await errorOf(response);
+      expect(body.message).toContain('name must be a string');
+      expect(body.message).toContain('quantity must not be less than 1');
+      expect(body.message).toContain('property admin should not exist');
+    });
+
+    it('answers an oversized body with 413', async () => {
+      const response = await fetch(`${url}/items`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), quantity: 1 }),
+      });
+      expect(response.status).toBe(413);
+      expect((await errorOf(response)).error).toBe('Payload Too Large');
+    });
+
+    it('answers an unknown route with 404 in the standard shape', async () => {
+      const response = await fetch(`${url}/nowhere`);
+      expect(response.status).toBe(404);
+      expect(await errorOf(response)).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /nowhere' });
+    });
+
+    it('hides an unexpected error behind a generic 500 and logs it for the operator', async () => {
+      const response = await fetch(`${url}/items/fail/unexpected`);
+      expect(response.status).toBe(500);
+      const text = await response.text();
+      expect(JSON.parse(text)).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'An unexpected error occurred' });
+      expect(text).not.toContain('hunter2');
+      expect(text).not.toContain('at ');
+      expect(logs.lines.some((line) => line.includes('"event":"unhandled_error"'))).toBe(true);
+    });
+
+    it('sends the headers an error carries', async () => {
+      const response = await fetch(`${url}/items/fail/limited`);
+      expect(response.status).toBe(429);
+      expect(response.headers.get('retry-after')).toBe('7');
+      expect(await errorOf(response)).toEqual({ statusCode: 429, error: 'Too Many Requests', message: 'Too many requests; retry later' });
+    });
+  });
+
+  it('sends security headers', async () => {
+    const response = await fetch(`${url}/health/live`);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+
+  it('labels request metrics with the route pattern, not the raw URL', async () => {
+    await fetch(`${url}/items/12345`);
+    const exposition = await (await fetch(`${url}/metrics`)).text();
+    expect(exposition).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/items\/:id",status_code="200"\} \d+/);
+    expect(exposition).not.toContain('/items/12345');
+  });
+
+  it('documents the routes in /openapi.json', async () => {
+    const document = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown>; info: { title: string } };
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/items', '/items/{id}', '/health/live']));
+    expect(Object.keys(document.paths)).not.toContain('/metrics');
+  });
+});
+
+describe('platform options', () => {
+  it('allows only the configured CORS origins', async () => {
+    const { platform, url } = await start({ CORS_ORIGINS: 'https://console.example.test' });
+    try {
+      const preflight = (origin: string) =>
+        fetch(`${url}/items/1`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+      expect((await preflight('https://console.example.test')).headers.get('access-control-allow-origin')).toBe('https://console.example.test');
+      expect((await preflight('https://evil.example.test')).headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await platform.app.close();
+    }
+  });
+
+  it('honours BODY_LIMIT_BYTES', async () => {
+    const { platform, url } = await start({ BODY_LIMIT_BYTES: '2048' });
+    try {
+      const response = await fetch(`${url}/items`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'x'.repeat(4096), quantity: 1 }),
+      });
+      expect(response.status).toBe(413);
+    } finally {
+      await platform.app.close();
+    }
+  });
+
+  it('turns readiness 503 at once on shutdown, finishes in-flight requests, then stops', async () => {
+    const { platform, url } = await start({ SHUTDOWN_DELAY_MS: '400' });
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    const inFlight = fetch(`${url}/items/slow/700`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopping = shutdownGracefully(platform);
+    const ready = await fetch(`${url}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { message: string }).message).toContain('lifecycle: shutting down');
+    const slow = await inFlight;
+    expect(slow.status).toBe(200);
+    expect(await slow.json()).toEqual({ waited: 700 });
+    await expect(stopping).resolves.toBe(true);
+    await expect(fetch(`${url}/health/live`)).rejects.toThrow();
+  });
+});

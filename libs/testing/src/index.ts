@@ -1,0 +1,4 @@
+export { freePort } from './lib/free-port';
+export { WORKSPACE_ROOT, builtAppEntry, runAppToExit, startApp, type AppProcess, type AppRun } from './lib/app-process';
+export { expectStandardEndpoints } from './lib/standard-endpoints';
+export { describeAppBoot, type AppBootExpectations } from './lib/describe-app-boot';
