@@ -2,3 +2,4 @@ export { freePort } from './lib/free-port';
 export { WORKSPACE_ROOT, builtAppEntry, runAppToExit, startApp, type AppProcess, type AppRun } from './lib/app-process';
 export { expectStandardEndpoints } from './lib/standard-endpoints';
 export { describeAppBoot, type AppBootExpectations } from './lib/describe-app-boot';
+export { startRedisServer, type RedisServerProcess } from './lib/redis-server';
