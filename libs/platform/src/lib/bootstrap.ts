@@ -2,7 +2,6 @@ import { type DynamicModule, Logger as NestLogger, Module, type Type } from '@ne
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from '@fastify/helmet';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { type BaseEnv, EnvValidationError, type EnvSpec, type LoadedEnv, resolveEnv } from '@auth-platform/config';
@@ -10,6 +9,7 @@ import { ShutdownState } from '@auth-platform/health';
 import { MetricsService } from './metrics';
 import { PlatformModule } from './platform.module';
 import { REQUEST_ID_HEADER, assignRequestId } from './request-id';
+import { securityHeaders } from './security-headers';
 
 export interface PlatformOptions {
   /** The app's env spec; the same object its AppConfigModule uses. */
@@ -53,7 +53,9 @@ export async function createPlatformApp(appModule: Type | DynamicModule, options
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);
   const shutdown = app.get(ShutdownState);
+  const headers = securityHeaders();
   fastify.addHook('onRequest', async (request, reply) => {
+    reply.headers(request.url.startsWith('/docs') ? headers.docs : headers.api);
     reply.header(REQUEST_ID_HEADER, request.id);
     // While draining, tell keep-alive clients to reconnect (to another replica) after this response.
     if (shutdown.shuttingDown) reply.header('connection', 'close');
@@ -62,17 +64,6 @@ export async function createPlatformApp(appModule: Type | DynamicModule, options
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  await app.register(helmet, {
-    // Swagger UI needs inline styles and its own scripts; nothing else here serves HTML.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-      },
-    },
-  });
   if (values.CORS_ORIGINS.length > 0) {
     app.enableCors({ origin: values.CORS_ORIGINS, credentials: false, exposedHeaders: [REQUEST_ID_HEADER] });
   }

@@ -191,11 +191,16 @@ describe('platform', () => {
     });
   });
 
-  it('sends security headers', async () => {
-    const response = await fetch(`${url}/health/live`);
-    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
-    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+  it('sends security headers suited to an API, and a policy Swagger UI can run under on /docs', async () => {
+    const api = await fetch(`${url}/health/live`);
+    expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(api.headers.get('x-frame-options')).toBe('DENY');
+    expect(api.headers.get('strict-transport-security')).toContain('max-age=');
+    expect(api.headers.get('cache-control')).toBe('no-store');
+    expect(api.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+    const docs = await fetch(`${url}/docs`);
+    expect(docs.headers.get('content-security-policy')).toContain("script-src 'self' 'unsafe-inline'");
+    expect(docs.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('labels request metrics with the route pattern, not the raw URL', async () => {
