@@ -1,6 +1,11 @@
 import { describeAppBoot } from '@auth-platform/testing';
+import { FakeGoogle } from './support/fake-google';
+
+const google = new FakeGoogle();
+beforeAll(() => google.start());
+afterAll(() => google.stop());
 
 describeAppBoot('gcp-token', {
   waitsFor: 'API_KEY',
-  credentials: { API_KEY: 'e2e-api-key', SERVICE_ACCOUNT_JSON: '/nonexistent/service-account.json' },
+  credentials: () => ({ API_KEY: 'e2e-api-key', SERVICE_ACCOUNT_JSON: google.serviceAccountJson() }),
 });

@@ -1,13 +1,24 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { loadEnv } from '@auth-platform/config';
 import { gcpTokenEnv } from './env';
 
+const serviceAccountJson = JSON.stringify({
+  type: 'service_account',
+  client_email: 'sa@p.iam.gserviceaccount.com',
+  private_key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+});
+
 describe('gcp-token env', () => {
-  it('listens on 8001 by default', () => {
-    expect(loadEnv(gcpTokenEnv, {}).values.PORT).toBe(8001);
+  it('listens on 8001 and allows the cloud-platform scope by default', () => {
+    const { values } = loadEnv(gcpTokenEnv, {});
+    expect(values.PORT).toBe(8001);
+    expect(values.ALLOWED_SCOPES).toEqual(['https://www.googleapis.com/auth/cloud-platform']);
+    expect(values.TOKEN_REFRESH_MARGIN_SECONDS).toBe(300);
+    expect(values.TOKEN_RATE_LIMIT_PER_MINUTE).toBe(600);
   });
 
   it('accepts API_KEYS as a comma-separated list in place of API_KEY', () => {
-    const loaded = loadEnv(gcpTokenEnv, { NODE_ENV: 'production', API_KEYS: 'old, new', GOOGLE_APPLICATION_CREDENTIALS: '/sa.json' });
+    const loaded = loadEnv(gcpTokenEnv, { NODE_ENV: 'production', API_KEYS: 'old, new', SERVICE_ACCOUNT_JSON: serviceAccountJson });
     expect(loaded.values.API_KEYS).toEqual(['old', 'new']);
     expect(loaded.missingCredentials).toEqual([]);
   });
@@ -19,8 +30,12 @@ describe('gcp-token env', () => {
     ]);
   });
 
+  it("treats the seed's ENVIRONMENT=production as production", () => {
+    expect(() => loadEnv(gcpTokenEnv, { ENVIRONMENT: 'production' })).toThrow('API_KEY (or API_KEYS) is required when NODE_ENV=production');
+  });
+
   it('never shows the keys or the service account in the redacted view', () => {
-    const { redacted } = loadEnv(gcpTokenEnv, { API_KEY: 'k-123', SERVICE_ACCOUNT_JSON: '{"private_key":"pk"}' });
-    expect(JSON.stringify(redacted)).not.toMatch(/k-123|pk/);
+    const { redacted } = loadEnv(gcpTokenEnv, { API_KEY: 'k-123', SERVICE_ACCOUNT_JSON: serviceAccountJson });
+    expect(JSON.stringify(redacted)).not.toMatch(/k-123|PRIVATE KEY|sa@p/);
   });
 });

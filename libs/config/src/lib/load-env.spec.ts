@@ -72,6 +72,12 @@ describe('loadEnv', () => {
     expect(loadEnv(spec, { UPSTREAM_KEYS: '{"p":"k"}' }).values.UPSTREAM_KEYS).toEqual({ p: 'k' });
   });
 
+  it("accepts the gcp-token seed's ENVIRONMENT when NODE_ENV is unset", () => {
+    expect(loadEnv(spec, { ENVIRONMENT: 'production', API_KEY: 'k' }).production).toBe(true);
+    expect(loadEnv(spec, { ENVIRONMENT: 'production', NODE_ENV: 'development' }).production).toBe(false);
+    expect(problemsOf({ ENVIRONMENT: 'staging' })).toContain('ENVIRONMENT must be one of development, production, test');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadEnv(spec, { PORT: '', API_KEY: '' }).values.PORT).toBe(8009);
   });

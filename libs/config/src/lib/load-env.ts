@@ -58,6 +58,8 @@ function resolveRaw(spec: EnvSpec, source: RawEnv, problems: EnvProblem[]): Reco
       problems.push({ variable: `${name}_FILE`, message: `names a file that cannot be read (${file}: ${code})` });
     }
   }
+  // The gcp-token seed named the environment ENVIRONMENT; honour it where NODE_ENV is not set.
+  if (raw['NODE_ENV'] === undefined && source['ENVIRONMENT']) raw['NODE_ENV'] = source['ENVIRONMENT'];
   return raw;
 }
 
@@ -71,7 +73,8 @@ export function loadEnv<S extends EnvSpec>(spec: S, source: RawEnv = process.env
   const parsed = spec.schema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const variable = String(issue.path[0] ?? '(environment)');
+      let variable = String(issue.path[0] ?? '(environment)');
+      if (variable === 'NODE_ENV' && source['NODE_ENV'] === undefined) variable = 'ENVIRONMENT';
       if (!problems.some((p) => p.variable === variable)) problems.push({ variable, message: issue.message });
     }
   }

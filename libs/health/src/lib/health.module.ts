@@ -1,4 +1,6 @@
-import { type DynamicModule, Inject, Module, type OnModuleInit, Optional } from '@nestjs/common';
+import { Controller, type DynamicModule, Get, Inject, Module, type OnModuleInit, Optional, Res, type Type } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { TerminusModule } from '@nestjs/terminus';
 import { LOADED_ENV, type LoadedEnv } from '@auth-platform/config';
 import { HEALTH_APP_INFO, HealthController, HealthDetailsController } from './health.controller';
@@ -9,6 +11,28 @@ export interface HealthModuleOptions {
   /** Serve `GET /health` with details (default true). Off for apps whose seed defines its own `/health`. */
   readonly details?: boolean;
   readonly version?: string;
+  /** Extra paths for the probes, kept for migrating clients (e.g. `liveness`, `readiness`). */
+  readonly aliases?: { readonly live: readonly [string, ...string[]]; readonly ready: readonly [string, ...string[]] };
+}
+
+/** A controller serving the probes at the alias paths, built at module creation because paths are decorator data. */
+function aliasController(aliases: NonNullable<HealthModuleOptions['aliases']>): Type {
+  @ApiTags('health')
+  @Controller()
+  class HealthAliasController {
+    constructor(private readonly health: HealthController) {}
+
+    @Get([...aliases.live])
+    live() {
+      return this.health.live();
+    }
+
+    @Get([...aliases.ready])
+    ready(@Res({ passthrough: true }) reply: FastifyReply) {
+      return this.health.ready(reply);
+    }
+  }
+  return HealthAliasController;
 }
 
 @Module({})
@@ -28,7 +52,11 @@ export class HealthModule implements OnModuleInit {
       global: true,
       // Readiness changes are logged by HealthController, once per change, not on every failing probe.
       imports: [TerminusModule.forRoot({ logger: false })],
-      controllers: options.details === false ? [HealthController] : [HealthController, HealthDetailsController],
+      controllers: [
+        HealthController,
+        ...(options.details === false ? [] : [HealthDetailsController]),
+        ...(options.aliases ? [aliasController(options.aliases)] : []),
+      ],
       providers: [
         ReadinessRegistry,
         ShutdownState,
@@ -39,7 +67,7 @@ export class HealthModule implements OnModuleInit {
           inject: [{ token: LOADED_ENV, optional: true }],
         },
       ],
-      exports: [ReadinessRegistry, ShutdownState],
+      exports: [ReadinessRegistry, ShutdownState, HealthController],
     };
   }
 

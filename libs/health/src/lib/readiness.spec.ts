@@ -6,16 +6,16 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { LOADED_ENV } from '@auth-platform/config';
 import { httpCheck, postgresCheck, redisCheck } from './dependency-checks';
-import { HealthModule } from './health.module';
+import { HealthModule, type HealthModuleOptions } from './health.module';
 import { ReadinessRegistry } from './readiness-registry';
 import { ShutdownState } from './shutdown-state';
 
 @Controller()
 class NoRoutes {}
 
-async function startHealthApp(missingCredentials: string[] = []) {
+async function startHealthApp(missingCredentials: string[] = [], options: HealthModuleOptions = {}) {
   @Module({
-    imports: [HealthModule.forRoot()],
+    imports: [HealthModule.forRoot(options)],
     controllers: [NoRoutes],
     providers: [{ provide: LOADED_ENV, useValue: { app: 'readiness-spec', missingCredentials } }],
     exports: [LOADED_ENV],
@@ -99,6 +99,15 @@ describe('readiness', () => {
     expect(result.status).toBe(200);
     expect(result.body).toMatchObject({ app: 'readiness-spec', status: 'ok', details: { lifecycle: { status: 'up' } } });
     expect(result.body['uptime_seconds']).toEqual(expect.any(Number));
+  });
+
+  it('serves the probes at alias paths and can leave /health to the app', async () => {
+    app = await startHealthApp(['API_KEY'], { details: false, aliases: { live: ['liveness'], ready: ['readiness'] } });
+    expect(await probe(app, '/liveness')).toEqual({ status: 200, body: { status: 'ok' } });
+    const ready = await probe(app, '/readiness');
+    expect(ready.status).toBe(503);
+    expect(ready.body.message).toBe('not ready: configuration: waiting for API_KEY');
+    expect((await probe(app, '/health')).status).toBe(404);
   });
 
   it('refuses to register the same check twice', async () => {

@@ -2,8 +2,11 @@ import { type AppProcess, runAppToExit, startApp } from './app-process';
 import { expectStandardEndpoints } from './standard-endpoints';
 
 export interface AppBootExpectations {
-  /** Credentials that make a development instance ready (dummy values are fine: nothing calls out at boot). */
-  readonly credentials: Readonly<Record<string, string>>;
+  /**
+   * Credentials that make a development instance ready, or a function giving them once the spec's own
+   * stand-ins (a fake token endpoint, ...) are running.
+   */
+  readonly credentials: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
   /** A variable named in the not-ready message, and in the exit message in production, when credentials are absent. */
   readonly waitsFor: string;
 }
@@ -13,6 +16,9 @@ export interface AppBootExpectations {
  * and docs; not ready until its credentials are set; exit 1 naming the variable on bad config; drain on SIGTERM.
  */
 export function describeAppBoot(app: string, expectations: AppBootExpectations): void {
+  const credentials = () =>
+    typeof expectations.credentials === 'function' ? expectations.credentials() : expectations.credentials;
+
   describe(`${app}: boot contract`, () => {
     let bare: AppProcess;
 
@@ -35,7 +41,7 @@ export function describeAppBoot(app: string, expectations: AppBootExpectations):
     });
 
     it('is ready once its credentials are configured', async () => {
-      const configured = await startApp(app, { NODE_ENV: 'development', ...expectations.credentials });
+      const configured = await startApp(app, { NODE_ENV: 'development', ...credentials() });
       try {
         const response = await fetch(`${configured.url}/health/ready`);
         expect(response.status).toBe(200);
@@ -60,8 +66,8 @@ export function describeAppBoot(app: string, expectations: AppBootExpectations):
     });
 
     it('serves docs in production only when DOCS_ENABLED=true', async () => {
-      const hidden = await startApp(app, { NODE_ENV: 'production', ...expectations.credentials });
-      const shown = await startApp(app, { NODE_ENV: 'production', DOCS_ENABLED: 'true', ...expectations.credentials });
+      const hidden = await startApp(app, { NODE_ENV: 'production', ...credentials() });
+      const shown = await startApp(app, { NODE_ENV: 'production', DOCS_ENABLED: 'true', ...credentials() });
       try {
         expect((await fetch(`${hidden.url}/openapi.json`)).status).toBe(404);
         expect((await fetch(`${hidden.url}/docs`)).status).toBe(404);
