@@ -6,6 +6,17 @@ import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { formatMs, markdownTable, percentile, readKnob, textTable } from './common.mjs';
+import {
+  readStoreOptions,
+  runStoreBench,
+  selectStoreScenarios,
+  storeFailureLines,
+  storeJson,
+  storeMarkdownSection,
+  storeScenarios,
+  storeTextTable,
+} from './rate-limit-stores.mjs';
 import { baseline, scenarios as allScenarios } from './scenarios.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -16,16 +27,8 @@ const OUTPUT_LIMIT = 20_000;
 
 const running = new Set();
 let currentLoad;
-
-function readKnob(name, fallback, { min }) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) {
-    throw new Error(`${name} must be a number >= ${min}, got ${JSON.stringify(raw)}`);
-  }
-  return value;
-}
+let currentStoreBench;
+const storeBenchAbort = new AbortController();
 
 function readOptions() {
   return {
@@ -34,6 +37,7 @@ function readOptions() {
     // The Nest apps need about 3 s of load before the JIT settles; 1 s understated them by up to 3x.
     warmup: readKnob('BENCH_WARMUP', 3, { min: 0 }),
     filter: process.argv[2],
+    stores: readStoreOptions(),
   };
 }
 
@@ -55,17 +59,25 @@ function validateScenarios(list) {
   }
 }
 
+/**
+ * HTTP scenarios run with the baseline, which is only needed for them: a filter matching store scenarios only
+ * (e.g. "rate-limit") starts no server at all.
+ */
 function selectScenarios(list, filter) {
   const others = list.filter((scenario) => scenario !== baseline);
-  if (!filter) return [baseline, ...others];
+  const stores = selectStoreScenarios(filter);
+  if (!filter) return { http: [baseline, ...others], stores };
   const needle = filter.toLowerCase();
   const matched = others.filter((scenario) => scenario.name.toLowerCase().includes(needle));
-  if (matched.length === 0 && !baseline.name.toLowerCase().includes(needle)) {
+  const http =
+    matched.length > 0 || baseline.name.toLowerCase().includes(needle) ? [baseline, ...matched] : [];
+  if (http.length === 0 && stores.length === 0) {
+    const names = [...list, ...storeScenarios].map((s) => s.name);
     throw new Error(
-      `no scenario name contains ${JSON.stringify(filter)}; scenarios are:\n  ${list.map((s) => s.name).join('\n  ')}`,
+      `no scenario name contains ${JSON.stringify(filter)}; scenarios are:\n  ${names.join('\n  ')}`,
     );
   }
-  return [baseline, ...matched];
+  return { http, stores };
 }
 
 function freePort() {
@@ -258,11 +270,6 @@ function unexpectedResponses(scenario, statusCodeStats) {
     .reduce((sum, [, { count }]) => sum + count, 0);
 }
 
-function percentile(sorted, p) {
-  if (sorted.length === 0) return undefined;
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
 function summarize(scenario, { result, latencies, errorMessages }) {
   const sorted = Float64Array.from(latencies).sort();
   return {
@@ -403,33 +410,6 @@ const COLUMNS = [
   },
 ];
 
-function formatMs(value) {
-  return value === undefined ? '-' : value.toFixed(2);
-}
-
-function tableCells(rows, transform = (text) => text) {
-  const header = COLUMNS.map((column) => transform(column.title));
-  const body = rows.map((row) => COLUMNS.map((column) => transform(column.cell(row))));
-  const widths = COLUMNS.map((_, i) => Math.max(header[i].length, ...body.map((line) => line[i].length)));
-  const pad = (text, i) => (COLUMNS[i].align === 'right' ? text.padStart(widths[i]) : text.padEnd(widths[i]));
-  return { header: header.map(pad), body: body.map((line) => line.map(pad)), widths };
-}
-
-function textTable(rows) {
-  const { header, body, widths } = tableCells(rows);
-  const rule = widths.map((width) => '-'.repeat(width));
-  return [header, rule, ...body].map((line) => line.join('  ').trimEnd()).join('\n');
-}
-
-// Laid out the way Prettier formats Markdown tables, so the committed file passes a format check.
-function markdownTable(rows) {
-  const { header, body, widths } = tableCells(rows, (text) => text.replaceAll('|', '\\|'));
-  const rule = widths.map((width, i) =>
-    COLUMNS[i].align === 'right' ? `${'-'.repeat(width - 1)}:` : `:${'-'.repeat(width - 1)}`,
-  );
-  return [header, rule, ...body].map((line) => `| ${line.join(' | ')} |`).join('\n');
-}
-
 function missedTargetLines(rows) {
   return rows
     .filter((row) => row.targets && !row.targets.met)
@@ -480,28 +460,40 @@ async function environment(options) {
   };
 }
 
-function markdownReport(rows, env) {
+function httpMarkdownSection(rows, env) {
   const failures = failureLines(rows);
   const summary = targetSummary(rows);
+  return [
+    '## HTTP load',
+    '',
+    `- Load: ${env.connections} connections for ${env.duration} s per scenario (after ${env.warmup} s warm-up), one scenario at a time`,
+    '',
+    markdownTable(COLUMNS, rows),
+    '',
+    '`× baseline` is req/s divided by the bare Fastify server measured in the same run.',
+    ...(summary ? ['', summary] : []),
+    ...(failures.length ? ['', '**Failed scenarios:**', '', ...failures.map((line) => `- ${line}`)] : []),
+  ];
+}
+
+function markdownReport(rows, storeResult, env) {
+  const sections = [
+    ...(rows.length ? [httpMarkdownSection(rows, env)] : []),
+    ...(storeResult ? [storeMarkdownSection(storeResult)] : []),
+  ];
   return [
     '# Benchmark results',
     '',
     `- Date: ${env.date}`,
     `- Node: ${env.node}`,
     `- CPU: ${env.cpu} × ${env.cpuCount} (${env.busyCpusAtStart} CPUs busy with other work at start)`,
-    `- Load: ${env.connections} connections for ${env.duration} s per scenario (after ${env.warmup} s warm-up), one scenario at a time`,
     ...(env.filter ? [`- Filter: \`${env.filter}\``] : []),
-    '',
-    markdownTable(rows),
-    '',
-    '`× baseline` is req/s divided by the bare Fastify server measured in the same run.',
-    ...(summary ? ['', summary] : []),
-    ...(failures.length ? ['', '**Failed scenarios:**', '', ...failures.map((line) => `- ${line}`)] : []),
+    ...sections.flatMap((section) => ['', ...section]),
     '',
   ].join('\n');
 }
 
-function jsonReport(rows, env) {
+function jsonReport(rows, storeResult, env) {
   return {
     ...env,
     scenarios: rows.map(({ scenario, ...row }) => ({
@@ -513,20 +505,28 @@ function jsonReport(rows, env) {
       maxP99Ms: scenario.maxP99Ms,
       ...row,
     })),
+    rateLimitStores: storeResult ? storeJson(storeResult) : undefined,
   };
 }
 
-async function writeReports(rows, env) {
+async function writeReports(rows, storeResult, env) {
   await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(`${RESULTS_DIR}latest.md`, markdownReport(rows, env));
-  await writeFile(`${RESULTS_DIR}latest.json`, `${JSON.stringify(jsonReport(rows, env), null, 2)}\n`);
+  await writeFile(`${RESULTS_DIR}latest.md`, markdownReport(rows, storeResult, env));
+  await writeFile(
+    `${RESULTS_DIR}latest.json`,
+    `${JSON.stringify(jsonReport(rows, storeResult, env), null, 2)}\n`,
+  );
 }
 
-function printReport(rows) {
-  console.log(textTable(rows));
+function printReport(rows, storeResult) {
+  const storeRows = storeResult?.rows ?? [];
+  if (rows.length) console.log(textTable(COLUMNS, rows));
   const summary = targetSummary(rows);
   if (summary) console.log(`\n${summary}`);
-  const failures = failureLines(rows);
+  if (storeRows.length) {
+    console.log(`${rows.length ? '\n' : ''}rate-limit store decisions\n\n${storeTextTable(storeRows)}`);
+  }
+  const failures = [...failureLines(rows), ...storeFailureLines(storeRows)];
   if (failures.length) {
     console.error(`\n✖ ${failures.length} scenario(s) FAILED:\n  ${failures.join('\n  ')}`);
   }
@@ -548,7 +548,11 @@ function handleSignals() {
     stopping = true;
     console.error(`\n${signal}: stopping load and child processes`);
     currentLoad?.stop();
-    stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    // The store bench stops at its next decision and deletes its Redis keys before the exit.
+    storeBenchAbort.abort();
+    Promise.all([stopAll(), currentStoreBench?.catch(() => {})]).finally(() =>
+      process.exit(signal === 'SIGINT' ? 130 : 143),
+    );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -560,17 +564,31 @@ async function main() {
   handleSignals();
   const options = readOptions();
   validateScenarios(allScenarios);
-  const list = selectScenarios(allScenarios, options.filter);
+  const { http, stores } = selectScenarios(allScenarios, options.filter);
   const env = await environment(options);
   warnIfBusy(env);
-  console.error(
-    `Benchmarking ${list.length} scenario(s): ${options.connections} connections, ${options.duration} s each (+${options.warmup} s warm-up)`,
-  );
-  const rows = finishRows(await runAll(list, options));
-  await writeReports(rows, env);
-  printReport(rows);
+  let rows = [];
+  if (http.length > 0) {
+    console.error(
+      `Benchmarking ${http.length} HTTP scenario(s): ${options.connections} connections, ${options.duration} s each (+${options.warmup} s warm-up)`,
+    );
+    rows = finishRows(await runAll(http, options));
+  }
+  let storeResult;
+  if (stores.length > 0 && !storeBenchAbort.signal.aborted) {
+    const { concurrency, duration, warmup } = options.stores;
+    console.error(
+      `Benchmarking ${stores.length} rate-limit store scenario(s): ${concurrency} decisions in flight, ${duration} s each (+${warmup} s warm-up)`,
+    );
+    currentStoreBench = runStoreBench(stores, options.stores, { signal: storeBenchAbort.signal });
+    storeResult = await currentStoreBench;
+  }
+  // Interrupted: the signal handler exits once the children are stopped; a partial report would mislead.
+  if (storeBenchAbort.signal.aborted) return 1;
+  await writeReports(rows, storeResult, env);
+  printReport(rows, storeResult);
   console.error(`\nWrote ${fileURLToPath(new URL('results/latest.md', import.meta.url))} and latest.json`);
-  return rows.some((row) => row.error) ? 1 : 0;
+  return [...rows, ...(storeResult?.rows ?? [])].some((row) => row.error) ? 1 : 0;
 }
 
 try {

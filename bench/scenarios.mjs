@@ -23,7 +23,11 @@
  *     minRatio: 0.6, maxP99Ms: 10 }
  */
 
+import { startFakeGoogle } from './fake-google.mjs';
+
 export const APPS = ['gcp-token', 'llm-proxy', 'api-key-manager', 'auth-manager', 'executor-auth'];
+
+const google = await startFakeGoogle();
 
 export const baseline = {
   name: 'baseline GET /health/live',
@@ -38,4 +42,12 @@ export const scenarios = [
     target: app,
     request: { method: 'GET', path: '/health/live' },
   })),
+  {
+    name: 'gcp-token POST /token (cached)',
+    target: 'gcp-token',
+    env: { API_KEY: 'bench-key', SERVICE_ACCOUNT_JSON: google.serviceAccountJson, TOKEN_RATE_LIMIT_PER_MINUTE: '1000000' },
+    request: { method: 'POST', path: '/token', headers: { authorization: 'Bearer bench-key' } },
+    minRatio: 0.6,
+    maxP99Ms: 10,
+  },
 ];

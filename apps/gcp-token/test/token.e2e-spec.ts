@@ -178,11 +178,19 @@ describe('gcp-token POST /token', () => {
   });
 
   it('logs one line per token request with the key fingerprint, and never a key or a token', async () => {
-    await postToken(app);
+    const tokenLines = () => app.logs().filter((line) => line.includes('"event":"token_request"'));
+    const before = tokenLines().length;
+    await postToken(app, { key: 'key-b' });
+    const deadline = Date.now() + 2000;
+    while (tokenLines().length === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     const lines = app.logs();
-    const requests = lines.filter((line) => line.includes('"event":"token_request"'));
+    const requests = tokenLines();
     expect(requests.length).toBeGreaterThan(500);
-    expect(requests.at(-1)).toMatch(/"key_id":"static:[0-9a-f]{12}".*"cache":"hit"/);
+    const last = JSON.parse(requests.at(-1)!) as Record<string, unknown>;
+    expect(last).toMatchObject({ msg: 'request completed', method: 'POST', url: '/token', status_code: 200, cache: 'hit', outcome: 'success' });
+    expect(last['key_id']).toMatch(/^static:[0-9a-f]{12}$/);
+    expect(last['request_id']).toEqual(expect.any(String));
+    expect(lines.some((line) => /"outcome":"failure","reason":"upstream_5xx"/.test(line))).toBe(true);
     const all = lines.join('\n');
     for (const secret of ['key-a', 'key-b', 'ya29.', 'PRIVATE KEY']) expect(all).not.toContain(secret);
   });

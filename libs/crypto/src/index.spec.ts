@@ -11,6 +11,7 @@ describe('@auth-platform/crypto public API', () => {
         'DecryptionError',
         'DecryptionErrorCode',
         'Keyring',
+      'SecretSet',
         'StateTokenSigner',
         'canonicalRequest',
         'checkTimestamp',

@@ -7,7 +7,7 @@ export {
   type KeyringKey,
   type KeyringOptions,
 } from './lib/keyring';
-export { constantTimeEqual, hmacSha256Hex, sha256Hex, verifyHmacSha256Hex, type ByteInput } from './lib/hmac';
+export { SecretSet, constantTimeEqual, hmacSha256Hex, sha256Hex, verifyHmacSha256Hex, type ByteInput } from './lib/hmac';
 export {
   canonicalRequest,
   checkTimestamp,

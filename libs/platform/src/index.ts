@@ -2,4 +2,4 @@ export { bootstrap, createPlatformApp, shutdownGracefully, type PlatformApp, typ
 export { HttpErrorFilter, HttpErrorWithHeaders, toErrorBody, type ErrorBody } from './lib/http-error.filter';
 export { MetricsService } from './lib/metrics';
 export { REQUEST_ID_HEADER } from './lib/request-id';
-export { sanitizeUrl } from './lib/logging';
+export { annotateRequest, sanitizeUrl } from './lib/logging';

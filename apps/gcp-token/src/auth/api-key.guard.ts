@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
-import { constantTimeEqual } from '@auth-platform/crypto';
+import { SecretSet } from '@auth-platform/crypto';
 import { HttpErrorWithHeaders } from '@auth-platform/platform';
 import type { GcpTokenEnv } from '../config/env';
 
@@ -18,27 +18,30 @@ export function apiKeyIdOf(request: FastifyRequest): string | undefined {
 }
 
 /**
- * `Authorization: Bearer <key>` against API_KEY / API_KEYS. Every configured key is compared, in constant time,
- * so neither the match nor its position leaks through timing; several keys allow rotation without downtime.
+ * `Authorization: Bearer <key>` against API_KEY / API_KEYS, in constant time (SecretSet): neither the match nor
+ * its position leaks through timing; several keys allow rotation without downtime.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly keys: readonly string[];
+  private readonly keys: SecretSet;
+  private readonly fingerprints = new Map<string, string>();
 
   constructor(config: ConfigService<GcpTokenEnv, true>) {
     const single = config.get('API_KEY', { infer: true });
-    this.keys = [...(single ? [single] : []), ...(config.get('API_KEYS', { infer: true }) ?? [])];
+    this.keys = new SecretSet([...(single ? [single] : []), ...(config.get('API_KEYS', { infer: true }) ?? [])]);
   }
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const presented = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    let matched: string | undefined;
-    if (presented) {
-      for (const key of this.keys) if (constantTimeEqual(presented, key)) matched = key;
-    }
+    const matched = presented ? this.keys.match(presented) : undefined;
     if (!matched) throw new HttpErrorWithHeaders(401, 'Invalid API key', { 'WWW-Authenticate': 'Bearer' });
-    request.apiKeyId = keyFingerprint(matched);
+    let fingerprint = this.fingerprints.get(matched);
+    if (!fingerprint) {
+      fingerprint = keyFingerprint(matched);
+      this.fingerprints.set(matched, fingerprint);
+    }
+    request.apiKeyId = fingerprint;
     return true;
   }
 }

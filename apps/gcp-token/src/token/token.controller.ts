@@ -10,6 +10,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { annotateRequest } from '@auth-platform/platform';
 import { RateLimit } from '@auth-platform/rate-limit';
 import { ApiKeyGuard, apiKeyIdOf } from '../auth/api-key.guard';
 import { TokenRequestDto, TokenResponseDto } from './token.dto';
@@ -34,6 +35,7 @@ export class TokenController {
   @ApiTooManyRequestsResponse({ description: 'Over TOKEN_RATE_LIMIT_PER_MINUTE for this key.' })
   @ApiBadGatewayResponse({ description: 'Failed to obtain access token from Google.' })
   issue(@Req() request: FastifyRequest, @Body() body: TokenRequestDto = {}): Promise<TokenResponseDto> {
-    return this.tokens.issue(apiKeyIdOf(request) ?? 'unknown', body ?? {});
+    const context = { keyId: apiKeyIdOf(request) ?? 'unknown', annotate: (fields: Record<string, unknown>) => annotateRequest(request, fields) };
+    return this.tokens.issue(context, body ?? {});
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Counter, Histogram } from 'prom-client';
 import { ReadinessRegistry, RequestStats, httpCheck } from '@auth-platform/health';
@@ -14,6 +14,12 @@ const RECENT_SUCCESS_MS = 5 * 60_000;
 /** When it has to ask, the answer is reused this long, so probes never hammer Google. */
 const ENDPOINT_CHECK_TTL_MS = 30_000;
 
+/** Who asks, and where the outcome is recorded: the fields land on the request's one access log line. */
+export interface TokenRequestContext {
+  readonly keyId: string;
+  annotate(fields: Record<string, unknown>): void;
+}
+
 /** `2024-01-01T12:00:00`: UTC, seconds, no zone suffix, as the seed service answered. */
 export function seedTimestamp(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 19);
@@ -22,7 +28,6 @@ export function seedTimestamp(epochMs: number): string {
 @Injectable()
 export class TokenService implements OnModuleInit {
   readonly stats = new RequestStats();
-  private readonly logger = new Logger('Token');
   private readonly cache: TokenCache;
   private readonly allowedScopes: ReadonlySet<string>;
   private readonly defaultScopes: readonly string[];
@@ -76,7 +81,7 @@ export class TokenService implements OnModuleInit {
     return this.minter.serviceAccount?.clientEmail;
   }
 
-  async issue(keyId: string, request: TokenRequestDto): Promise<TokenResponseDto> {
+  async issue(context: TokenRequestContext, request: TokenRequestDto): Promise<TokenResponseDto> {
     const scopes = this.scopesFor(request.scopes);
     const target = request.target_service_account?.toLowerCase();
     const lifetime = this.lifetimeFor(target, request.lifetime);
@@ -85,11 +90,12 @@ export class TokenService implements OnModuleInit {
 
     const cacheKey = [account.clientEmail, scopes.join(' '), target ?? '', target ? lifetime : ''].join('|');
     const kind = target ? 'impersonated' : 'service_account';
+    context.annotate({ event: 'token_request', key_id: context.keyId, kind, target });
     try {
       const token = await this.cache.get(cacheKey, () => this.fetch(kind, scopes, target, lifetime));
       this.stats.recordSuccess();
       if (token.cacheHit) this.cacheHits.inc();
-      this.logger.log({ event: 'token_request', key_id: keyId, kind, target, cache: token.cacheHit ? 'hit' : 'miss', outcome: 'success' }, 'token issued');
+      context.annotate({ cache: token.cacheHit ? 'hit' : 'miss', outcome: 'success' });
       return {
         access_token: token.accessToken,
         token_type: 'Bearer',
@@ -100,7 +106,7 @@ export class TokenService implements OnModuleInit {
       const reason = error instanceof TokenException ? (error.reason ?? error.code) : 'internal';
       this.stats.recordFailure();
       this.failures.inc({ reason });
-      this.logger.warn({ event: 'token_request', key_id: keyId, kind, target, outcome: 'failure', reason }, 'token request failed');
+      context.annotate({ outcome: 'failure', reason });
       throw error;
     }
   }

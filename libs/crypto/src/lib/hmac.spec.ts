@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { CryptoConfigError } from './crypto.exception';
-import { constantTimeEqual, hmacSha256Hex, sha256Hex, verifyHmacSha256Hex } from './hmac';
+import { SecretSet, constantTimeEqual, hmacSha256Hex, sha256Hex, verifyHmacSha256Hex } from './hmac';
 
 // RFC 4231 test case 2.
 const RFC_KEY = 'Jefe';
@@ -89,5 +89,16 @@ describe('constantTimeEqual', () => {
         expect(constantTimeEqual(a, a)).toBe(true);
       }),
     );
+  });
+});
+
+describe('SecretSet', () => {
+  it('returns the matching member and nothing for anything else', () => {
+    const keys = new SecretSet(['key-old', 'key-new', 'key-new']);
+    expect(keys.size).toBe(2);
+    expect(keys.match('key-new')).toBe('key-new');
+    expect(keys.match('key-old')).toBe('key-old');
+    for (const wrong of ['key-ne', 'key-new ', 'KEY-NEW', '', 'key-old\u0000']) expect(keys.match(wrong)).toBeUndefined();
+    expect(new SecretSet([]).match('anything')).toBeUndefined();
   });
 });

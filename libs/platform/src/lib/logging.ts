@@ -1,8 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
-import { type DestinationStream, type LevelWithSilent, pino } from 'pino';
-import type { Params } from 'nestjs-pino';
-import type { Options } from 'pino-http';
+import type { LoggerService } from '@nestjs/common';
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { type DestinationStream, type LevelWithSilent, type Logger, pino } from 'pino';
 
 const CENSOR = '[REDACTED]';
 
@@ -26,8 +24,7 @@ const SENSITIVE_FIELDS = [
 
 const SENSITIVE_QUERY = /token|key|secret|password|passwd|signature|sig|code|state|auth|assertion/i;
 
-/** Headers worth logging; everything else (Authorization, Cookie, X-API-Key, ...) is left out. */
-const LOGGED_HEADERS = ['user-agent', 'content-type', 'content-length', 'x-forwarded-for'];
+const PROBE_PATHS = new Set(['/health/live', '/health/ready', '/liveness', '/readiness', '/healthz', '/metrics']);
 
 export function sanitizeUrl(url: string | undefined): string | undefined {
   if (!url || !url.includes('?')) return url;
@@ -39,46 +36,112 @@ export function sanitizeUrl(url: string | undefined): string | undefined {
   return `${path}?${params.toString()}`;
 }
 
-const PROBE_PATHS = new Set(['/health/live', '/health/ready', '/liveness', '/readiness', '/healthz', '/metrics']);
-
 export interface LoggingOptions {
   readonly app: string;
   readonly level: LevelWithSilent;
+  /** Where log lines go (stdout by default); tests pass a stream to read them. */
   readonly destination?: DestinationStream;
 }
 
-/** nestjs-pino options shared by every app: JSON lines, request ids, quiet probes, credentials redacted. */
-export function loggerParams(options: LoggingOptions): Params {
-  const pinoHttpOptions: Options = {
-    level: options.level,
-    base: { app: options.app },
-    messageKey: 'msg',
-    redact: {
-      paths: SENSITIVE_FIELDS.flatMap((field) => [field, `*.${field}`]),
-      censor: CENSOR,
+/** JSON lines for the app and Fastify alike; credentials redacted by field name wherever they appear. */
+export function createLogger(options: LoggingOptions): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: { app: options.app },
+      messageKey: 'msg',
+      redact: { paths: SENSITIVE_FIELDS.flatMap((field) => [field, `*.${field}`]), censor: CENSOR },
     },
-    // The id comes from assignRequestId, which Fastify's genReqId already ran on this raw request.
-    genReqId: (req: IncomingMessage) => req.id ?? 'unknown',
-    customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
-      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-    // Middleware sees a path-stripped req.url; originalUrl is what the client asked for.
-    autoLogging: {
-      ignore: (req: IncomingMessage & { originalUrl?: string }) => PROBE_PATHS.has((req.originalUrl ?? req.url ?? '').split('?')[0] ?? ''),
-    },
-    serializers: {
-      req: (req: { id: string; method: string; url: string; headers: Record<string, unknown>; remoteAddress?: string }) => {
-        const headers: Record<string, unknown> = {};
-        for (const name of LOGGED_HEADERS) if (req.headers[name] !== undefined) headers[name] = req.headers[name];
-        return { id: req.id, method: req.method, url: sanitizeUrl(req.url), remoteAddress: req.remoteAddress, headers };
-      },
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-  };
-  return {
     // Asynchronous writes: a synchronous write(2) per line was the largest cost of a small request.
-    pinoHttp: [pinoHttpOptions, options.destination ?? pino.destination({ dest: 1, sync: false })],
-    renameContext: 'context',
-    // nestjs-pino's default route pattern, `{/*splat}`, matches nothing on Nest 12's Fastify adapter.
-    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-  };
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}
+
+export const LOG_ANNOTATIONS = 'logAnnotations';
+const ANNOTATIONS = LOG_ANNOTATIONS;
+type AnnotatedRequest = FastifyRequest & { [ANNOTATIONS]?: Record<string, unknown> };
+
+/**
+ * Adds fields to this request's access log line, so a request logs one line that says what it did
+ * (`key_id`, `cache`, `outcome`, ...), with its request id, instead of several.
+ */
+export function annotateRequest(request: FastifyRequest, fields: Record<string, unknown>): void {
+  const annotated = request as AnnotatedRequest;
+  annotated[ANNOTATIONS] = { ...annotated[ANNOTATIONS], ...fields };
+}
+
+/**
+ * One access line per request, when it completes: method, path (sensitive query values hidden), status, time,
+ * the request id and any annotations; never headers. Probes and scrapes are not logged.
+ */
+export class AccessLogController extends LogController {
+  constructor() {
+    super({ requestIdLogLabel: 'request_id' });
+  }
+
+  override isLogDisabled(request: FastifyRequest): boolean {
+    return PROBE_PATHS.has(request.url.split('?', 1)[0] ?? '');
+  }
+
+  override incomingRequest(): void {
+    // One line per request, written when it completes.
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    const line = {
+      ...(request as AnnotatedRequest)[ANNOTATIONS],
+      method: request.method,
+      url: sanitizeUrl(request.url),
+      status_code: reply.statusCode,
+      response_time_ms: Math.round(reply.elapsedTime * 100) / 100,
+      remote_address: request.ip,
+      user_agent: request.headers['user-agent'],
+    };
+    if (error || reply.statusCode >= 500) request.log.error(line, 'request completed');
+    else if (reply.statusCode >= 400) request.log.warn(line, 'request completed');
+    else request.log.info(line, 'request completed');
+  }
+}
+
+/** Nest's LoggerService on the same pino logger: `logger.log({ event, ...fields }, 'message')` gives one JSON line. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    // Nest passes a stack string before the context for errors it logs itself; keep it for the operator.
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, params: unknown[]): void {
+    if (!this.logger.isLevelEnabled(level)) return;
+    const context = params.length > 0 && typeof params.at(-1) === 'string' ? (params.at(-1) as string) : undefined;
+    const rest = context === undefined ? params : params.slice(0, -1);
+    const fields: Record<string, unknown> = context ? { context } : {};
+    let text: string | undefined;
+    if (message instanceof Error) fields['err'] = message;
+    else if (message && typeof message === 'object') Object.assign(fields, message);
+    else text = String(message);
+    for (const extra of rest) {
+      if (typeof extra === 'string' && text === undefined) text = extra;
+      else if (typeof extra === 'string') fields['stack'] = extra;
+      else if (extra instanceof Error) fields['err'] = extra;
+    }
+    this.logger[level](fields, text ?? '');
+  }
 }

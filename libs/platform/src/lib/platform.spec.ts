@@ -104,9 +104,10 @@ describe('platform', () => {
       const response = await fetch(`${url}/items/2`, { headers: { 'x-request-id': 'trace-abc.123' } });
       expect(response.headers.get('x-request-id')).toBe('trace-abc.123');
       const completed = await eventually(() =>
-        logs.lines.map((l) => JSON.parse(l)).find((entry) => entry.req?.id === 'trace-abc.123' && entry.msg === 'request completed'),
+        logs.lines.map((l) => JSON.parse(l)).find((entry) => entry.request_id === 'trace-abc.123' && entry.msg === 'request completed'),
       );
-      expect(completed).toMatchObject({ res: { statusCode: 200 }, req: { method: 'GET', url: '/items/2' } });
+      expect(completed).toMatchObject({ app: 'platform-spec', status_code: 200, method: 'GET', url: '/items/2' });
+      expect(completed.response_time_ms).toEqual(expect.any(Number));
     });
 
     it('replaces an id that is too long or has unsafe characters', async () => {
