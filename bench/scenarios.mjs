@@ -2,7 +2,7 @@
  * Load-benchmark scenarios for bench/run.mjs. `baseline` is measured first in every run and every other
  * scenario's req/s is reported as a ratio of it.
  *
- * To add a scenario, append an object to `scenarios`:
+ * To add a scenario, append an object to `scenarios` (an app's own go in bench/scenarios/<app>.mjs):
  *
  *   name            Unique label. `node bench/run.mjs <substring>` selects scenarios by it.
  *   target          'baseline' or an app name; an app is started as `node dist/apps/<target>/main.js`.
@@ -23,11 +23,14 @@
  *     minRatio: 0.6, maxP99Ms: 10 }
  */
 
-import { startFakeGoogle } from './fake-google.mjs';
+import { scenarios as apiKeyManager } from './scenarios/api-key-manager.mjs';
+import { scenarios as authManager } from './scenarios/auth-manager.mjs';
+import { scenarios as executorAuth } from './scenarios/executor-auth.mjs';
+import { scenarios as gcpToken } from './scenarios/gcp-token.mjs';
+import { scenarios as llmProxy } from './scenarios/llm-proxy.mjs';
 
 export const APPS = ['gcp-token', 'llm-proxy', 'api-key-manager', 'auth-manager', 'executor-auth'];
 
-const google = await startFakeGoogle();
 
 export const baseline = {
   name: 'baseline GET /health/live',
@@ -42,12 +45,10 @@ export const scenarios = [
     target: app,
     request: { method: 'GET', path: '/health/live' },
   })),
-  {
-    name: 'gcp-token POST /token (cached)',
-    target: 'gcp-token',
-    env: { API_KEY: 'bench-key', SERVICE_ACCOUNT_JSON: google.serviceAccountJson, TOKEN_RATE_LIMIT_PER_MINUTE: '1000000' },
-    request: { method: 'POST', path: '/token', headers: { authorization: 'Bearer bench-key' } },
-    minRatio: 0.6,
-    maxP99Ms: 10,
-  },
+  // Each app's own scenarios live in bench/scenarios/<app>.mjs.
+  ...gcpToken,
+  ...llmProxy,
+  ...apiKeyManager,
+  ...authManager,
+  ...executorAuth,
 ];
