@@ -1,7 +1,9 @@
 import { type DynamicModule, Logger as NestLogger, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { ServerResponse } from 'node:http';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { apiReference } from '@scalar/nestjs-api-reference';
 import type { DestinationStream } from 'pino';
 import { type BaseEnv, EnvValidationError, type EnvSpec, type LoadedEnv, resolveEnv } from '@auth-platform/config';
 import { ShutdownState } from '@auth-platform/health';
@@ -15,7 +17,13 @@ export interface PlatformOptions {
   /** The app's env spec; the same object its AppConfigModule uses. */
   readonly env: EnvSpec;
   readonly version?: string;
-  readonly docs?: { readonly title: string; readonly description: string; readonly configure?: (builder: DocumentBuilder) => void };
+  readonly docs?: {
+    readonly title: string;
+    readonly description: string;
+    /** The page at /docs: Swagger UI (default) or the Scalar API reference. */
+    readonly ui?: 'swagger' | 'scalar';
+    readonly configure?: (builder: DocumentBuilder) => void;
+  };
   /** Where log lines go (stdout by default); tests pass a stream to read them. */
   readonly logDestination?: DestinationStream;
 }
@@ -27,6 +35,14 @@ export interface PlatformApp {
 
 @Module({})
 class PlatformRootModule {}
+
+/** The Scalar API reference page for /openapi.json, rendered once (its handler writes to a raw response). */
+function scalarPage(): string {
+  let html = '';
+  const render = apiReference({ url: '/openapi.json', withFastify: true }) as (request: unknown, response: ServerResponse) => void;
+  render({}, { writeHead: () => undefined, write: (chunk: string) => (html += chunk), end: () => undefined } as unknown as ServerResponse);
+  return html;
+}
 
 function docsEnabled(values: BaseEnv): boolean {
   return values.DOCS_ENABLED ?? values.NODE_ENV !== 'production';
@@ -56,7 +72,7 @@ export async function createPlatformApp(appModule: Type | DynamicModule, options
   // Properties added to a request later change its hidden class and slow every request; declare them up front.
   fastify.decorateRequest(LOG_ANNOTATIONS, undefined);
   const shutdown = app.get(ShutdownState);
-  const headers = securityHeaders();
+  const headers = securityHeaders(options.docs?.ui ?? 'swagger');
   fastify.addHook('onRequest', async (request, reply) => {
     reply.headers(request.url.startsWith('/docs') ? headers.docs : headers.api);
     reply.header(REQUEST_ID_HEADER, request.id);
@@ -77,7 +93,16 @@ export async function createPlatformApp(appModule: Type | DynamicModule, options
       .setVersion(options.version ?? '0.0.0');
     options.docs?.configure?.(builder);
     const document = SwaggerModule.createDocument(app, builder.build());
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+    const scalar = options.docs?.ui === 'scalar';
+    SwaggerModule.setup('docs', app, document, {
+      jsonDocumentUrl: 'openapi.json',
+      yamlDocumentUrl: 'openapi.yaml',
+      ui: !scalar,
+    });
+    if (scalar) {
+      const page = scalarPage();
+      fastify.get('/docs', (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+    }
   }
   await app.init();
   await fastify.ready();

@@ -231,6 +231,33 @@ describe('platform options', () => {
     }
   });
 
+  it('can serve the Scalar API reference at /docs instead of Swagger UI', async () => {
+    const saved = { ...process.env };
+    const logs = new LineSink();
+    Object.assign(process.env, { PORT: '1' });
+    const platform = await createPlatformApp(TestAppModule, {
+      env: spec,
+      logDestination: logs,
+      docs: { title: 'Scalar spec', description: 'x', ui: 'scalar' },
+    });
+    process.env = saved;
+    try {
+      await platform.app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(platform.app.getHttpServer().address() as { port: number }).port}`;
+      const page = await fetch(`${url}/docs`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      const html = await page.text();
+      expect(html).toContain('/openapi.json');
+      expect(html.toLowerCase()).toContain('scalar');
+      expect(page.headers.get('content-security-policy')).toContain('https://cdn.jsdelivr.net');
+      expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+      expect((await fetch(`${url}/openapi.json`)).status).toBe(200);
+    } finally {
+      await platform.app.close();
+    }
+  });
+
   it('honours BODY_LIMIT_BYTES', async () => {
     const { platform, url } = await start({ BODY_LIMIT_BYTES: '2048' });
     try {

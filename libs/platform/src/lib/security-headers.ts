@@ -4,7 +4,7 @@ import helmet, { type HelmetOptions } from 'helmet';
 export interface SecurityHeaders {
   /** For JSON responses: no framing, no sniffing, no caching of credentials, HTTPS only. */
   readonly api: Readonly<Record<string, string>>;
-  /** For the Swagger UI pages, which need their own scripts and inline styles. */
+  /** For the docs pages: Swagger UI needs inline styles and its own scripts; Scalar loads its bundle from a CDN. */
   readonly docs: Readonly<Record<string, string>>;
 }
 
@@ -27,7 +27,8 @@ function capture(options: HelmetOptions): Record<string, string> {
  * Computed at boot rather than by running helmet per request, which cost more than half the throughput of a
  * small route. API responses skip the headers that only matter to HTML pages, keeping every response small.
  */
-export function securityHeaders(): SecurityHeaders {
+export function securityHeaders(docsUi: 'swagger' | 'scalar' = 'swagger'): SecurityHeaders {
+  const docsScripts = docsUi === 'scalar' ? ['https://cdn.jsdelivr.net'] : [];
   const api = capture({
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     crossOriginEmbedderPolicy: false,
@@ -44,9 +45,11 @@ export function securityHeaders(): SecurityHeaders {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'", "'unsafe-inline'", ...docsScripts],
+        styleSrc: ["'self'", "'unsafe-inline'", ...docsScripts],
         imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:', ...docsScripts],
+        connectSrc: ["'self'", ...docsScripts],
       },
     },
   });
