@@ -56,6 +56,15 @@ function validateScenarios(list) {
     if (!scenario.request?.method || !scenario.request?.path?.startsWith('/')) {
       throw new Error(`${where} needs request.method and a request.path starting with /`);
     }
+    if (scenario.baseUrl !== undefined && !/^https?:\/\/[^/?#]+$/.test(scenario.baseUrl)) {
+      throw new Error(`${where}: baseUrl must be an http(s) origin such as http://127.0.0.1:8080`);
+    }
+    if (scenario.connections !== undefined && !(Number.isInteger(scenario.connections) && scenario.connections >= 1)) {
+      throw new Error(`${where}: connections must be a whole number >= 1`);
+    }
+    if (scenario.comparedTo !== undefined && !list.some((other) => other.name === scenario.comparedTo)) {
+      throw new Error(`${where}: comparedTo names no scenario`);
+    }
   }
 }
 
@@ -99,6 +108,7 @@ function entryPoint(target) {
 }
 
 function processKey(scenario) {
+  if (scenario.baseUrl) return `${scenario.target} ${scenario.baseUrl}`;
   const env = Object.entries(scenario.env ?? {}).sort(([a], [b]) => a.localeCompare(b));
   return `${scenario.target} ${JSON.stringify(env)}`;
 }
@@ -170,6 +180,8 @@ async function waitForLive(proc) {
 }
 
 async function startTarget(scenario) {
+  // A server the scenario module runs itself (e.g. the upstream an app calls, measured directly): nothing to spawn.
+  if (scenario.baseUrl) return { target: scenario.target, baseUrl: scenario.baseUrl, external: true };
   const script = entryPoint(scenario.target);
   if (!existsSync(script)) {
     throw new Error(
@@ -187,7 +199,7 @@ async function startTarget(scenario) {
 }
 
 async function stopProcess(proc) {
-  if (proc.exit) return;
+  if (proc.exit || proc.external) return;
   proc.child.kill('SIGTERM');
   const stopped = await Promise.race([proc.exited, sleep(STOP_TIMEOUT_MS).then(() => false)]);
   if (stopped) return;
@@ -315,10 +327,11 @@ async function measure(scenario, proc, options) {
     : undefined;
   const request = wireRequest(mergeRequest(scenario.request, patch));
   await probe(scenario, proc.baseUrl, request);
+  const connections = scenario.connections ?? options.connections;
   if (options.warmup > 0) {
-    await load(proc.baseUrl, request, { connections: options.connections, duration: options.warmup });
+    await load(proc.baseUrl, request, { connections, duration: options.warmup });
   }
-  const stats = summarize(scenario, await load(proc.baseUrl, request, options));
+  const stats = summarize(scenario, await load(proc.baseUrl, request, { ...options, connections }));
   if (proc.exit) throw childFailure(proc, `${describeExit(proc.exit)} during the measurement`);
   const problems = problemsOf(scenario, stats);
   if (problems.length > 0) return { ...stats, error: problems.join('; ') };
@@ -366,11 +379,17 @@ function missedTargets(row, baselineRps) {
   if (scenario.maxP99Ms !== undefined && row.p99 > scenario.maxP99Ms) {
     missed.push(`p99 ${formatMs(row.p99)} ms > ${scenario.maxP99Ms} ms`);
   }
+  if (scenario.maxAddedP50Ms !== undefined && row.addedP50 === undefined) {
+    missed.push(`added p50 unknown (${JSON.stringify(scenario.comparedTo)} not measured)`);
+  } else if (scenario.maxAddedP50Ms !== undefined && row.addedP50 > scenario.maxAddedP50Ms) {
+    missed.push(`p50 ${formatMs(row.addedP50)} ms above ${JSON.stringify(scenario.comparedTo)} > ${scenario.maxAddedP50Ms} ms`);
+  }
   return missed;
 }
 
 function evaluateTargets(row, baselineRps) {
-  if (row.scenario.minRatio === undefined && row.scenario.maxP99Ms === undefined) return undefined;
+  const { minRatio, maxP99Ms, maxAddedP50Ms } = row.scenario;
+  if (minRatio === undefined && maxP99Ms === undefined && maxAddedP50Ms === undefined) return undefined;
   const missed = missedTargets(row, baselineRps);
   return { met: missed.length === 0, missed };
 }
@@ -379,6 +398,8 @@ function finishRows(rows) {
   const baselineRps = rows.find((row) => row.scenario === baseline && !row.error)?.rps;
   for (const row of rows) {
     if (row.rps !== undefined && baselineRps) row.ratio = row.rps / baselineRps;
+    const compared = rows.find((other) => other.scenario.name === row.scenario.comparedTo);
+    if (row.p50 !== undefined && compared?.p50 !== undefined) row.addedP50 = row.p50 - compared.p50;
     row.targets = evaluateTargets(row, baselineRps);
   }
   return rows;
@@ -393,6 +414,7 @@ const COLUMNS = [
   },
   { title: 'p50 ms', align: 'right', cell: (row) => formatMs(row.p50) },
   { title: 'p99 ms', align: 'right', cell: (row) => formatMs(row.p99) },
+  { title: '+p50 ms', align: 'right', cell: (row) => formatMs(row.addedP50) },
   {
     title: 'errors/non-2xx',
     align: 'right',
@@ -466,11 +488,11 @@ function httpMarkdownSection(rows, env) {
   return [
     '## HTTP load',
     '',
-    `- Load: ${env.connections} connections for ${env.duration} s per scenario (after ${env.warmup} s warm-up), one scenario at a time`,
+    `- Load: ${env.connections} connections (unless a scenario names its own) for ${env.duration} s per scenario (after ${env.warmup} s warm-up), one scenario at a time`,
     '',
     markdownTable(COLUMNS, rows),
     '',
-    '`× baseline` is req/s divided by the bare Fastify server measured in the same run.',
+    '`× baseline` is req/s divided by the bare Fastify server measured in the same run. `+p50 ms` is the p50 minus that of the scenario it is compared to (`comparedTo`), measured in the same run.',
     ...(summary ? ['', summary] : []),
     ...(failures.length ? ['', '**Failed scenarios:**', '', ...failures.map((line) => `- ${line}`)] : []),
   ];
@@ -501,8 +523,11 @@ function jsonReport(rows, storeResult, env) {
       target: scenario.target,
       method: scenario.request.method,
       path: scenario.request.path,
+      connections: scenario.connections ?? env.connections,
       minRatio: scenario.minRatio,
       maxP99Ms: scenario.maxP99Ms,
+      comparedTo: scenario.comparedTo,
+      maxAddedP50Ms: scenario.maxAddedP50Ms,
       ...row,
     })),
     rateLimitStores: storeResult ? storeJson(storeResult) : undefined,

@@ -16,6 +16,13 @@
  *                   e.g. to obtain a token first or to prime a cache.
  *   minRatio        Optional target: req/s must be at least this fraction of the baseline's.
  *   maxP99Ms        Optional target: p99 latency must be at most this many milliseconds.
+ *   connections     Optional. Connections for this scenario instead of BENCH_CONNECTIONS (1 measures latency
+ *                   without queueing).
+ *   baseUrl         Optional. An origin already served by the scenario module (a local upstream measured
+ *                   directly): nothing is spawned; `target` is then only a label.
+ *   comparedTo      Optional. The name of another scenario; the report shows this one's p50 minus that one's
+ *                   (`+p50 ms`), both measured in the same run.
+ *   maxAddedP50Ms   Optional target, with comparedTo: that difference must be at most this many milliseconds.
  *
  * Example:
  *   { name: 'gcp-token POST /token (cached)', target: 'gcp-token', env: { API_KEY: 'bench-key' },

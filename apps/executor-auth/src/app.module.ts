@@ -2,8 +2,10 @@ import { Module } from '@nestjs/common';
 import { AppConfigModule } from '@auth-platform/config';
 import { HealthModule } from '@auth-platform/health';
 import { executorAuthEnv } from './config/env';
+import { ExecuteModule } from './execute/execute.module';
 
 @Module({
-  imports: [AppConfigModule.forRoot(executorAuthEnv), HealthModule.forRoot()],
+  // /health lists one check per profile (platform-token:<name>) with the token's expiry, last refresh and failures.
+  imports: [AppConfigModule.forRoot(executorAuthEnv), HealthModule.forRoot(), ExecuteModule],
 })
 export class AppModule {}

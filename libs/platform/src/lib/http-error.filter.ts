@@ -66,7 +66,9 @@ export class HttpErrorFilter implements ExceptionFilter {
 
 export function sendError(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
   const { body, headers } = toErrorBody(exception);
-  if (body.statusCode >= 500) {
+  // An HttpException is an answer the app chose (a 502 for a failed upstream, a 503 while not ready); only an
+  // unexpected error is logged here, with its stack, for the operator.
+  if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
     logger.error({ event: 'unhandled_error', requestId: request.id, err: exception }, 'request failed');
   }
   void reply.headers(headers).status(body.statusCode).send(body);
