@@ -89,6 +89,8 @@ export class AccessLogController extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(request)) return;
+    const level = error || reply.statusCode >= 500 ? 'error' : reply.statusCode >= 400 ? 'warn' : 'info';
+    if (!(request.log as unknown as Logger).isLevelEnabled(level)) return;
     const line = {
       ...(request as AnnotatedRequest)[ANNOTATIONS],
       method: request.method,
@@ -98,9 +100,7 @@ export class AccessLogController extends LogController {
       remote_address: request.ip,
       user_agent: request.headers['user-agent'],
     };
-    if (error || reply.statusCode >= 500) request.log.error(line, 'request completed');
-    else if (reply.statusCode >= 400) request.log.warn(line, 'request completed');
-    else request.log.info(line, 'request completed');
+    request.log[level](line, 'request completed');
   }
 }
 

@@ -1,0 +1,16 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus } from '@nestjs/common';
+import { HttpErrorFilter, HttpErrorWithHeaders } from '@auth-platform/platform';
+import { StorageException } from './storage.exception';
+
+/** Storage that cannot serve is a 503 with Retry-After, never a 500. */
+@Catch(StorageException)
+export class StorageExceptionFilter implements ExceptionFilter<StorageException> {
+  private readonly errors = new HttpErrorFilter();
+
+  catch(exception: StorageException, host: ArgumentsHost): void {
+    this.errors.catch(
+      new HttpErrorWithHeaders(HttpStatus.SERVICE_UNAVAILABLE, exception.message, { 'Retry-After': String(exception.retryAfterSeconds) }),
+      host,
+    );
+  }
+}

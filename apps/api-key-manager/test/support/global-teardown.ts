@@ -1,0 +1,3 @@
+import { stopSharedAzurite } from './global-setup';
+
+export default stopSharedAzurite;
