@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { SignedBodyCapture } from './signed-body.recorder';
+import { ClientAuthGuard } from './client-auth.guard';
+import { ClientAuthenticator } from './client-authenticator.service';
+import { ClientJwtVerifier } from './client-jwt.verifier';
+import { NonceStore } from './nonce.store';
+import { SignedRequestVerifier } from './signed-request.verifier';
+
+@Module({
+  providers: [
+    SignedBodyCapture,
+    ClientJwtVerifier,
+    SignedRequestVerifier,
+    NonceStore,
+    ClientAuthenticator,
+    ClientAuthGuard,
+  ],
+  exports: [ClientAuthenticator, ClientAuthGuard],
+})
+export class AuthModule {}
