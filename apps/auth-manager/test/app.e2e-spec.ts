@@ -1,11 +1,26 @@
 import { describeAppBoot } from '@auth-platform/testing';
+import { CLIENT, appEnv } from './support/auth-manager';
+import { DevIdp } from './support/dev-idp';
+import { type TestDatabase, createTestDatabase } from './support/postgres';
 
+let database: TestDatabase;
+let idp: DevIdp;
+
+beforeAll(async () => {
+  [database, idp] = await Promise.all([createTestDatabase(), DevIdp.start({ clients: [CLIENT] })]);
+}, 60_000);
+
+afterAll(async () => {
+  await idp?.stop();
+  await database?.drop();
+});
+
+// Ready needs the database (this run's own) and the provider (the dev IdP) besides the credentials.
 describeAppBoot('auth-manager', {
   waitsFor: 'KEYCLOAK_ISSUER (or KEYCLOAK_SERVER_URL)',
-  credentials: {
-    KEYCLOAK_ISSUER: 'http://127.0.0.1:1/realms/dev',
-    KEYCLOAK_CLIENT_ID: 'auth-manager',
-    KEYCLOAK_CLIENT_SECRET: 'client-secret',
-    AUTH_MANAGER_TOKEN_VAULT_ENCRYPTION_KEY: '0'.repeat(64),
+  credentials: () => {
+    const credentials = appEnv(idp, database);
+    delete credentials['NODE_ENV'];
+    return credentials;
   },
 });

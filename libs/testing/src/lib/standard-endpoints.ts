@@ -29,5 +29,5 @@ export async function expectStandardEndpoints(url: string): Promise<void> {
 
   const docs = await fetch(`${url}/docs`);
   expect(docs.status).toBe(200);
-  expect(await docs.text()).toContain('swagger-ui');
+  expect(await docs.text()).toMatch(/swagger-ui|scalar/i);
 }
