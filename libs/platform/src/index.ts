@@ -3,3 +3,4 @@ export { HttpErrorFilter, HttpErrorWithHeaders, toErrorBody, type ErrorBody } fr
 export { MetricsService } from './lib/metrics';
 export { REQUEST_ID_HEADER } from './lib/request-id';
 export { annotateRequest, sanitizeUrl } from './lib/logging';
+export { fullJitterBackoffMs, type BackoffPolicy } from './lib/backoff';

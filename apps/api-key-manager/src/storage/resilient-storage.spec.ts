@@ -1,5 +1,5 @@
 import { ResilientStorage } from './resilient-storage';
-import { azureCodeOf, backoffDelayMs, classifyFailure } from './storage-errors';
+import { azureCodeOf, classifyFailure } from './storage-errors';
 import { StorageErrorCode, StorageException } from './storage.exception';
 
 function restError(statusCode: number | undefined, code?: string): Error {
@@ -33,13 +33,6 @@ describe('classifyFailure', () => {
   it("reads Azure's error code from the OData error", () => {
     expect(azureCodeOf(restError(404, 'TableNotFound'))).toBe('TableNotFound');
     expect(azureCodeOf(new Error('x'))).toBeUndefined();
-  });
-
-  it('spreads retries with full jitter under a growing, capped ceiling', () => {
-    expect(backoffDelayMs(0, 100, 2000, () => 0.999)).toBe(99);
-    expect(backoffDelayMs(3, 100, 2000, () => 0.999)).toBe(799);
-    expect(backoffDelayMs(10, 100, 2000, () => 0.5)).toBe(1000);
-    expect(backoffDelayMs(2, 100, 2000, () => 0)).toBe(0);
   });
 });
 

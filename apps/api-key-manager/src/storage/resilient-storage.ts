@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
-import { backoffDelayMs, classifyFailure } from './storage-errors';
+import { fullJitterBackoffMs } from '@auth-platform/platform';
+import { classifyFailure } from './storage-errors';
 import { StorageErrorCode, StorageException } from './storage.exception';
 
 export interface ResilienceOptions {
@@ -70,7 +71,7 @@ export class ResilientStorage {
           this.options.onOutcome?.(operation, 'failure', elapsed());
           throw new StorageException(StorageErrorCode.UNAVAILABLE, 'Key storage is unavailable; try again shortly', 1);
         }
-        await sleep(backoffDelayMs(attempt, this.options.backoffMs, MAX_BACKOFF_MS));
+        await sleep(fullJitterBackoffMs(attempt, { baseMs: this.options.backoffMs, capMs: MAX_BACKOFF_MS }));
       }
     }
   }

@@ -43,8 +43,3 @@ export function classifyFailure(error: unknown): FailureKind {
   if (status === 401 || status === 403) return 'credentials';
   return 'answer';
 }
-
-/** Full jitter: a random delay up to base·2^attempt, capped, so replicas retrying together spread out. */
-export function backoffDelayMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
-  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** attempt));
-}

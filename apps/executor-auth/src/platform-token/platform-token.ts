@@ -1,3 +1,4 @@
+import { type BackoffPolicy, fullJitterBackoffMs } from '@auth-platform/platform';
 import { decodeJwt } from 'jose';
 
 /** Where the seed looked for the bearer token in the login response, in this order. */
@@ -81,14 +82,9 @@ export function refreshDelayMs(lifetimeMs: number, random: number): number {
   return Math.max(0, lifetimeMs - lead);
 }
 
-export interface BackoffPolicy {
-  readonly baseMs: number;
-  readonly capMs: number;
-}
-
 export const LOGIN_BACKOFF: BackoffPolicy = { baseMs: 250, capMs: 8_000 };
 
-/** Exponential backoff with full jitter before retry number `retry` (0 for the first): uniform in [0, min(cap, base·2^retry)). */
+/** The login's retry delay: full-jitter backoff (platform lib) under LOGIN_BACKOFF unless told otherwise. */
 export function backoffDelayMs(retry: number, random: number, policy: BackoffPolicy = LOGIN_BACKOFF): number {
-  return Math.floor(random * Math.min(policy.capMs, policy.baseMs * 2 ** retry));
+  return fullJitterBackoffMs(retry, policy, () => random);
 }
