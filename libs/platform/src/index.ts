@@ -4,3 +4,4 @@ export { MetricsService } from './lib/metrics';
 export { REQUEST_ID_HEADER } from './lib/request-id';
 export { annotateRequest, sanitizeUrl } from './lib/logging';
 export { fullJitterBackoffMs, type BackoffPolicy } from './lib/backoff';
+export { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './lib/circuit-breaker';

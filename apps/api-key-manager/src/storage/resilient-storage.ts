@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CircuitBreaker, type CircuitState } from './circuit-breaker';
-import { fullJitterBackoffMs } from '@auth-platform/platform';
+import { CircuitBreaker, type CircuitState, fullJitterBackoffMs } from '@auth-platform/platform';
 import { classifyFailure } from './storage-errors';
 import { StorageErrorCode, StorageException } from './storage.exception';
 

@@ -3,7 +3,12 @@ import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 function breaker(threshold = 3, openMs = 1000) {
   let now = 0;
   const changes: CircuitState[] = [];
-  const circuit = new CircuitBreaker({ failureThreshold: threshold, openMs, now: () => now, onStateChange: (s) => changes.push(s) });
+  const circuit = new CircuitBreaker({
+    failureThreshold: threshold,
+    openMs,
+    now: () => now,
+    onStateChange: (s) => changes.push(s),
+  });
   return { circuit, changes, advance: (ms: number) => (now += ms) };
 }
 

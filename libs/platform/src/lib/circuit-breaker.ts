@@ -55,7 +55,10 @@ export class CircuitBreaker {
   recordFailure(): void {
     this.trialInFlight = false;
     this.failures += 1;
-    if (this.current === 'half-open' || (this.current === 'closed' && this.failures >= this.options.failureThreshold)) {
+    if (
+      this.current === 'half-open' ||
+      (this.current === 'closed' && this.failures >= this.options.failureThreshold)
+    ) {
       this.openedAt = this.now();
       this.transition('open');
     }
