@@ -5,7 +5,7 @@ module.exports = {
   rootDir: __dirname,
   testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
   testTimeout: 30000,
-  // One Azurite for the spec files that do not stop it (see test/support/shared-azurite.ts).
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // One Azurite for the spec files that do not stop it (sharedAzurite() from @auth-platform/testing).
+  globalSetup: '<rootDir>/../../libs/testing/src/lib/shared-azurite.global-setup.ts',
+  globalTeardown: '<rootDir>/../../libs/testing/src/lib/shared-azurite.global-teardown.ts',
 };

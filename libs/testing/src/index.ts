@@ -3,3 +3,5 @@ export { WORKSPACE_ROOT, builtAppEntry, runAppToExit, startApp, type AppProcess,
 export { expectStandardEndpoints } from './lib/standard-endpoints';
 export { describeAppBoot, type AppBootExpectations } from './lib/describe-app-boot';
 export { startRedisServer, type RedisServerProcess } from './lib/redis-server';
+export { AZURITE_ACCOUNT_KEY, AzuriteServer, type AzuriteOptions, type AzuritePorts } from './lib/azurite-server';
+export { SHARED_AZURITE_VARIABLE, sharedAzurite } from './lib/shared-azurite';

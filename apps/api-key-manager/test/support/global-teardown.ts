@@ -1,3 +1,0 @@
-import { stopSharedAzurite } from './global-setup';
-
-export default stopSharedAzurite;
