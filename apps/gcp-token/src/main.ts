@@ -4,5 +4,9 @@ import { gcpTokenEnv } from './config/env';
 
 void bootstrap(AppModule, {
   env: gcpTokenEnv,
-  docs: { title: 'gcp-token', description: 'Short-lived Google Cloud access tokens for API-key holders.' },
+  docs: {
+    title: 'gcp-token',
+    description: 'Short-lived Google Cloud access tokens for API-key holders.',
+    configure: (builder) => builder.addBearerAuth(),
+  },
 });

@@ -5,3 +5,4 @@ export { REQUEST_ID_HEADER } from './lib/request-id';
 export { annotateRequest, sanitizeUrl } from './lib/logging';
 export { fullJitterBackoffMs, type BackoffPolicy } from './lib/backoff';
 export { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './lib/circuit-breaker';
+export { FastRoutes, schemaErrorMessage, type FastRouteDefinition, type FastRouteDocs, type JsonSchema } from './lib/fast-route';

@@ -1,7 +1,7 @@
 export { RateLimitModule, type RateLimitModuleAsyncOptions } from './lib/rate-limit.module';
 export { type LimiterDefinition, type RateLimitModuleOptions } from './lib/rate-limit.options';
 export { RateLimitService, type LimiterOutcome, type RateLimitStatus, type RouteLimiter } from './lib/rate-limit.service';
-export { RateLimit, RateLimitGuard, type RateLimitKey } from './lib/rate-limit.guard';
+export { RateLimit, RateLimitGuard, enforceRateLimit, type RateLimitKey } from './lib/rate-limit.guard';
 export { RateLimitThrottlerStorage } from './lib/throttler.storage';
 export { DailyQuota, FixedWindow, TokenBucket } from './lib/limiters';
 export { MemoryStore, type MemoryStoreOptions } from './lib/memory.store';

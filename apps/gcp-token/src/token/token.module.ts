@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { ApiKeyGuard } from '../auth/api-key.guard';
+import { ApiKeyAuthenticator } from '../auth/api-key.authenticator';
 import { GoogleTokenMinter } from './google-token.minter';
-import { TokenController } from './token.controller';
+import { TokenRoute } from './token.route';
 import { TokenService } from './token.service';
 
 @Module({
-  controllers: [TokenController],
-  providers: [TokenService, GoogleTokenMinter, ApiKeyGuard],
+  providers: [TokenService, GoogleTokenMinter, ApiKeyAuthenticator, TokenRoute],
   exports: [TokenService],
 })
 export class TokenModule {}

@@ -6,7 +6,7 @@ import { MetricsService } from '@auth-platform/platform';
 import type { GcpTokenEnv } from '../config/env';
 import { GoogleTokenMinter } from './google-token.minter';
 import { type AccessToken, TokenCache } from './token-cache';
-import type { TokenRequestDto, TokenResponseDto } from './token.dto';
+import type { TokenRequest, TokenResponse } from './token.schema';
 import { TokenErrorCode, TokenException } from './token.exception';
 
 /** Readiness trusts a token minted this recently instead of asking the token endpoint again. */
@@ -37,6 +37,7 @@ export class TokenService implements OnModuleInit {
   private readonly cacheHits: Counter;
   private readonly failures: Counter<'reason'>;
   private readonly upstreamLatency: Histogram<'kind'>;
+  private lastExpiry?: { readonly at: number; readonly text: string };
 
   constructor(
     config: ConfigService<GcpTokenEnv, true>,
@@ -81,7 +82,7 @@ export class TokenService implements OnModuleInit {
     return this.minter.serviceAccount?.clientEmail;
   }
 
-  async issue(context: TokenRequestContext, request: TokenRequestDto): Promise<TokenResponseDto> {
+  async issue(context: TokenRequestContext, request: TokenRequest): Promise<TokenResponse> {
     const scopes = this.scopesFor(request.scopes);
     const target = request.target_service_account?.toLowerCase();
     const lifetime = this.lifetimeFor(target, request.lifetime);
@@ -90,25 +91,30 @@ export class TokenService implements OnModuleInit {
 
     const cacheKey = [account.clientEmail, scopes.join(' '), target ?? '', target ? lifetime : ''].join('|');
     const kind = target ? 'impersonated' : 'service_account';
-    context.annotate({ event: 'token_request', key_id: context.keyId, kind, target });
     try {
       const token = await this.cache.get(cacheKey, () => this.fetch(kind, scopes, target, lifetime));
       this.stats.recordSuccess();
       if (token.cacheHit) this.cacheHits.inc();
-      context.annotate({ cache: token.cacheHit ? 'hit' : 'miss', outcome: 'success' });
+      context.annotate({ event: 'token_request', key_id: context.keyId, kind, target, cache: token.cacheHit ? 'hit' : 'miss', outcome: 'success' });
       return {
         access_token: token.accessToken,
         token_type: 'Bearer',
         expires_in: Math.max(0, Math.floor((token.expiresAt - Date.now()) / 1000)),
-        expires_at: seedTimestamp(token.expiresAt),
+        expires_at: this.expiryText(token.expiresAt),
       };
     } catch (error) {
       const reason = error instanceof TokenException ? (error.reason ?? error.code) : 'internal';
       this.stats.recordFailure();
       this.failures.inc({ reason });
-      context.annotate({ outcome: 'failure', reason });
+      context.annotate({ event: 'token_request', key_id: context.keyId, kind, target, outcome: 'failure', reason });
       throw error;
     }
+  }
+
+  /** The cached token's expiry in the seed's format, computed once per token rather than once per request. */
+  private expiryText(expiresAt: number): string {
+    if (this.lastExpiry?.at !== expiresAt) this.lastExpiry = { at: expiresAt, text: seedTimestamp(expiresAt) };
+    return this.lastExpiry.text;
   }
 
   private async fetch(kind: 'impersonated' | 'service_account', scopes: readonly string[], target: string | undefined, lifetime: number): Promise<AccessToken> {

@@ -92,6 +92,7 @@ export class AccessLogController extends LogController {
     const level = error || reply.statusCode >= 500 ? 'error' : reply.statusCode >= 400 ? 'warn' : 'info';
     if (!(request.log as unknown as Logger).isLevelEnabled(level)) return;
     const line = {
+      request_id: request.id,
       ...(request as AnnotatedRequest)[ANNOTATIONS],
       method: request.method,
       url: sanitizeUrl(request.url),

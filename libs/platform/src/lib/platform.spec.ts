@@ -1,10 +1,11 @@
 import { Writable } from 'node:stream';
-import { Body, Controller, Get, Logger, Module, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Injectable, Logger, Module, Param, Post, Query } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsString, Min } from 'class-validator';
 import { AppConfigModule, defineEnv } from '@auth-platform/config';
 import { HealthModule } from '@auth-platform/health';
 import { type PlatformApp, createPlatformApp, shutdownGracefully } from './bootstrap';
+import { FastRoutes, schemaErrorMessage } from './fast-route';
 import { HttpErrorWithHeaders } from './http-error.filter';
 
 class CreateItemDto {
@@ -44,9 +45,36 @@ class ItemsController {
   }
 }
 
+class OutOfStock extends Error {}
+
+@Injectable()
+class OrdersRoute {
+  constructor(routes: FastRoutes) {
+    routes.add({
+      method: 'POST',
+      url: '/orders/:sku',
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { quantity: { type: 'integer', minimum: 1, example: 2 }, email: { type: 'string', format: 'email' } },
+      },
+      response: { type: 'object', properties: { sku: { type: 'string' }, quantity: { type: 'integer' } } },
+      mapError: (error) => (error instanceof OutOfStock ? new HttpErrorWithHeaders(409, 'Out of stock', { 'Retry-After': '60' }) : error),
+      docs: { summary: 'Order an item', tags: ['orders'], security: ['bearer'], responses: { 400: 'Malformed body.', 409: 'Out of stock.' } },
+      handler: (request) => {
+        const { sku } = request.params as { sku: string };
+        const { quantity = 1 } = request.body as { quantity?: number };
+        if (sku === 'gone') throw new OutOfStock();
+        if (sku === 'bug') throw new Error('connection string password=hunter2');
+        return { sku, quantity, internal: 'not in the response schema' };
+      },
+    });
+  }
+}
+
 const spec = defineEnv({ app: 'platform-spec', defaultPort: 0, shape: {} });
 
-@Module({ imports: [AppConfigModule.forRoot(spec), HealthModule.forRoot()], controllers: [ItemsController] })
+@Module({ imports: [AppConfigModule.forRoot(spec), HealthModule.forRoot()], controllers: [ItemsController], providers: [OrdersRoute] })
 class TestAppModule {}
 
 /** Log lines for a response are written just after it is sent; wait briefly for them. */
@@ -92,6 +120,77 @@ describe('platform', () => {
   });
   afterAll(async () => {
     await platform.app.close();
+  });
+
+  describe('fast routes', () => {
+    const order = (sku: string, body?: unknown) =>
+      fetch(`${url}/orders/${sku}`, {
+        method: 'POST',
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+
+    it('serves the route with the platform headers, serializing only what the response schema names', async () => {
+      const response = await order('abc', { quantity: 3 });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ sku: 'abc', quantity: 3 });
+      expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    });
+
+    it('treats an absent body as an empty object', async () => {
+      const response = await order('abc');
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ sku: 'abc', quantity: 1 });
+    });
+
+    it.each([
+      [{ quantity: '3' }, 'quantity must be an integer number'],
+      [{ quantity: 0 }, 'quantity must not be less than 1'],
+      [{ colour: 'red' }, 'property colour should not exist'],
+      [{ email: 'nope' }, 'email must be an email'],
+      [[1], 'body must be an object'],
+    ])('refuses %j with 400 naming the problem', async (body, message) => {
+      const response = await order('abc', body);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ statusCode: 400, error: 'Bad Request', message });
+    });
+
+    it('answers malformed JSON with the platform error shape', async () => {
+      const response = await fetch(`${url}/orders/abc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"quantity":' });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    });
+
+    it("maps the app's own errors, and hides unexpected ones behind a generic 500", async () => {
+      const gone = await order('gone');
+      expect(gone.status).toBe(409);
+      expect(gone.headers.get('retry-after')).toBe('60');
+      expect(await gone.json()).toEqual({ statusCode: 409, error: 'Conflict', message: 'Out of stock' });
+      const bug = await order('bug');
+      expect(bug.status).toBe(500);
+      const text = await bug.text();
+      expect(text).not.toContain('hunter2');
+      expect(JSON.parse(text)).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'An unexpected error occurred' });
+    });
+
+    it('appears in /openapi.json with its schemas, security and answers', async () => {
+      const document = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Record<string, unknown>>> };
+      const operation = document.paths['/orders/{sku}']!['post']!;
+      expect(operation).toMatchObject({ summary: 'Order an item', tags: ['orders'], security: [{ bearer: [] }] });
+      expect(Object.keys(operation['responses'] as object).sort()).toEqual(['200', '400', '409']);
+      expect(operation['requestBody']).toMatchObject({ content: { 'application/json': { schema: { properties: { quantity: { type: 'integer' } } } } } });
+      expect(document.paths['/items/{id}']).toBeDefined();
+    });
+
+    it('words several schema errors at once', () => {
+      expect(
+        schemaErrorMessage([
+          { keyword: 'minItems', instancePath: '/scopes', params: { limit: 1 } },
+          { keyword: 'maximum', instancePath: '/lifetime', params: { limit: 3600 } },
+          { keyword: 'required', instancePath: '', params: { missingProperty: 'key' } },
+        ]),
+      ).toBe('scopes should not be empty; lifetime must not be greater than 3600; key should not be empty');
+    });
   });
 
   describe('request ids', () => {

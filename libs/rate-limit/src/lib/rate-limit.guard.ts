@@ -41,7 +41,31 @@ function seconds(ms: number): string {
   return String(Math.max(0, Math.ceil(ms / 1000)));
 }
 
-/** Sends X-RateLimit-Limit/-Remaining/-Reset on every limited route; 429 with Retry-After when over. */
+/**
+ * Counts one request of `key` against `limiter`: sets X-RateLimit-Limit/-Remaining/-Reset, and throws 429 with
+ * Retry-After when over the limit, 503 when the store cannot decide. The guard below uses it; so can a route that
+ * runs outside Nest's pipeline (a platform fast route).
+ */
+export async function enforceRateLimit(rateLimits: RateLimitService, limiterName: string, key: string, reply: FastifyReply): Promise<void> {
+  const limiter = rateLimits.routeLimiter(limiterName);
+  let decision;
+  try {
+    decision = await limiter.consume(key);
+  } catch (error) {
+    if (!(error instanceof RateLimitUnavailableError)) throw error;
+    rateLimits.recordOutcome(limiter.name, 'unavailable');
+    throw new ServiceUnavailableException('Rate limiting is unavailable; try again shortly');
+  }
+  reply.header('X-RateLimit-Limit', String(decision.limit));
+  reply.header('X-RateLimit-Remaining', String(decision.remaining));
+  reply.header('X-RateLimit-Reset', seconds(decision.resetAfterMs));
+  rateLimits.recordOutcome(limiter.name, decision.allowed ? 'allowed' : 'limited');
+  if (decision.allowed) return;
+  if (Number.isFinite(decision.retryAfterMs)) reply.header('Retry-After', seconds(decision.retryAfterMs));
+  throw new HttpException('Rate limit exceeded; retry after the time in Retry-After', HttpStatus.TOO_MANY_REQUESTS);
+}
+
+/** Applies the route's @RateLimit through enforceRateLimit. */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
   constructor(
@@ -57,24 +81,8 @@ export class RateLimitGuard implements CanActivate {
     if (!metadata) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    const limiter = this.rateLimits.routeLimiter(metadata.limiter);
     const key = metadata.key(request) ?? byClientIp(request) ?? 'unknown';
-
-    let decision;
-    try {
-      decision = await limiter.consume(key);
-    } catch (error) {
-      if (!(error instanceof RateLimitUnavailableError)) throw error;
-      this.rateLimits.recordOutcome(limiter.name, 'unavailable');
-      throw new ServiceUnavailableException('Rate limiting is unavailable; try again shortly');
-    }
-    reply.header('X-RateLimit-Limit', String(decision.limit));
-    reply.header('X-RateLimit-Remaining', String(decision.remaining));
-    reply.header('X-RateLimit-Reset', seconds(decision.resetAfterMs));
-    this.rateLimits.recordOutcome(limiter.name, decision.allowed ? 'allowed' : 'limited');
-    if (decision.allowed) return true;
-    if (Number.isFinite(decision.retryAfterMs)) reply.header('Retry-After', seconds(decision.retryAfterMs));
-    throw new HttpException('Rate limit exceeded; retry after the time in Retry-After', HttpStatus.TOO_MANY_REQUESTS);
+    await enforceRateLimit(this.rateLimits, metadata.limiter, key, http.getResponse<FastifyReply>());
+    return true;
   }
 }
