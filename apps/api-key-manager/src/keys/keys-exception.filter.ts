@@ -12,11 +12,16 @@ const STATUS: Record<KeyErrorCode, number> = {
   [KeyErrorCode.INVALID_CONTINUATION_TOKEN]: HttpStatus.BAD_REQUEST,
 };
 
+/** A key error as HTTP; other errors pass through unchanged. */
+export function keysHttpError(error: unknown): unknown {
+  return error instanceof KeyException ? new HttpErrorWithHeaders(STATUS[error.code], error.message, {}) : error;
+}
+
 @Catch(KeyException)
 export class KeysExceptionFilter implements ExceptionFilter<KeyException> {
   private readonly errors = new HttpErrorFilter();
 
   catch(exception: KeyException, host: ArgumentsHost): void {
-    this.errors.catch(new HttpErrorWithHeaders(STATUS[exception.code], exception.message, {}), host);
+    this.errors.catch(keysHttpError(exception), host);
   }
 }

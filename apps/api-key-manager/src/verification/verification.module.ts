@@ -2,13 +2,12 @@ import { Module } from '@nestjs/common';
 import { ServiceKeys } from '../auth/service-key.guard';
 import { KeyStoreModule } from '../keys/key-store.module';
 import { UsageModule } from '../usage/usage.module';
-import { VerificationController } from './verification.controller';
+import { VerificationRoute } from './verification.route';
 import { VerificationService } from './verification.service';
 
 @Module({
   imports: [KeyStoreModule, UsageModule],
-  controllers: [VerificationController],
-  providers: [VerificationService, ServiceKeys],
+  providers: [VerificationService, ServiceKeys, VerificationRoute],
   exports: [VerificationService],
 })
 export class VerificationModule {}

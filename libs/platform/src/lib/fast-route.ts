@@ -12,6 +12,8 @@ export interface FastRouteDocs {
   readonly tags?: readonly string[];
   /** Names of security schemes of the document (`bearer`, ...). */
   readonly security?: readonly string[];
+  /** Documents a body the handler checks itself (when `body` is not given). */
+  readonly requestBody?: JsonSchema;
   /** Status code → description, for the answers other than the 200 schema. */
   readonly responses: Readonly<Record<number, string>>;
 }
@@ -157,6 +159,9 @@ export class FastRoutes {
           tags: route.docs.tags ?? [],
           ...(route.docs.security ? { security: route.docs.security.map((name) => ({ [name]: [] })) } : {}),
           ...(route.body ? { requestBody: { required: false, content: { 'application/json': { schema: route.body } } } } : {}),
+          ...(!route.body && route.docs.requestBody
+            ? { requestBody: { required: true, content: { 'application/json': { schema: route.docs.requestBody } } } }
+            : {}),
           responses,
         },
       };
