@@ -1,11 +1,40 @@
-// `npm start`: runs the five built apps side by side on their default ports, each line prefixed with its app.
-// Ctrl-C (or SIGTERM) drains every app and exits when they have all stopped.
+// `npm start`: runs the five built apps side by side on their default ports, each line prefixed with its app,
+// wired together as one suite: api-key-manager issues the keys that gcp-token and llm-proxy accept.
+// Ctrl-C (or SIGTERM) drains every app and exits when they have all stopped; data stays in .data/.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const root = join(import.meta.dirname, '..');
+
+/**
+ * Development secrets for the suite, made once and kept in .data/dev-secrets.json (mode 0600) so the keys the
+ * manager stored stay valid across restarts (their hashes depend on the pepper). Never printed; a variable set
+ * in the shell wins.
+ */
+function developmentSecrets() {
+  const file = join(root, '.data', 'dev-secrets.json');
+  if (existsSync(file)) return { file, secrets: JSON.parse(readFileSync(file, 'utf8')) };
+  const secrets = {
+    ADMIN_API_KEY: randomBytes(24).toString('base64url'),
+    API_KEY_HASH_PEPPER: randomBytes(32).toString('base64url'),
+    SERVICE_KEY: randomBytes(24).toString('base64url'),
+  };
+  mkdirSync(join(root, '.data'), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  return { file, secrets };
+}
+
+const { file: secretsFile, secrets } = developmentSecrets();
+const serviceKey = process.env.API_KEY_MANAGER_SERVICE_KEY ?? secrets.SERVICE_KEY;
+/** What each app gets besides the shell's environment (which wins). */
+const suiteEnv = {
+  'api-key-manager': { ADMIN_API_KEY: secrets.ADMIN_API_KEY, API_KEY_HASH_PEPPER: secrets.API_KEY_HASH_PEPPER, VERIFY_API_KEYS: serviceKey },
+  'gcp-token': { API_KEY_MANAGER_URL: 'http://127.0.0.1:8003', API_KEY_MANAGER_SERVICE_KEY: serviceKey },
+  'llm-proxy': { API_KEY_MANAGER_URL: 'http://127.0.0.1:8003', API_KEY_MANAGER_SERVICE_KEY: serviceKey },
+};
 const apps = [
   ['gcp-token', 8001],
   ['llm-proxy', 8002],
@@ -29,7 +58,7 @@ for (const [name, port] of apps) {
   }
   const child = spawn(process.execPath, [entry], {
     cwd: root,
-    env: { PORT: String(port), ...process.env },
+    env: { PORT: String(port), ...suiteEnv[name], ...process.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   pipeWithPrefix(child.stdout, name, process.stdout);
@@ -55,5 +84,6 @@ process.on('SIGINT', stopAll);
 process.on('SIGTERM', stopAll);
 
 process.stdout.write(
-  `auth-platform is starting:\n${apps.map(([name, port]) => `  ${name.padEnd(width)}  http://localhost:${port}  (docs: /docs)`).join('\n')}\n`,
+  `auth-platform is starting:\n${apps.map(([name, port]) => `  ${name.padEnd(width)}  http://localhost:${port}  (docs: /docs)`).join('\n')}\n` +
+    `Development secrets (admin key for api-key-manager's X-Admin-Key): ${secretsFile}\nData: ${join(root, '.data')}\n`,
 );
