@@ -49,13 +49,16 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-/** Starts a built app on a free port and resolves once `/health/live` answers 200. */
+/**
+ * Starts a built app on a free port (or `port`, to bring a stopped app back where its clients expect it) and
+ * resolves once `/health/live` answers 200.
+ */
 export async function startApp(
   app: string,
   env: Readonly<Record<string, string>> = {},
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; port?: number } = {},
 ): Promise<AppProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const lines: string[] = [];
   const child = spawn(process.execPath, [builtAppEntry(app)], {
     cwd: WORKSPACE_ROOT,
@@ -98,7 +101,11 @@ export interface AppRun {
 }
 
 /** Runs a built app expected to exit on its own (a configuration error), with a deadline. */
-export async function runAppToExit(app: string, env: Readonly<Record<string, string>>, timeoutMs = 15_000): Promise<AppRun> {
+export async function runAppToExit(
+  app: string,
+  env: Readonly<Record<string, string>>,
+  timeoutMs = 15_000,
+): Promise<AppRun> {
   const child = spawn(process.execPath, [builtAppEntry(app)], {
     cwd: WORKSPACE_ROOT,
     env: childEnv(env),
