@@ -25,3 +25,11 @@ export {
   type ApiKeysClientTuning,
 } from './lib/api-keys-client.env';
 export { API_KEYS_CLIENT, apiKeysClientProvider } from './lib/api-keys-client.provider';
+export {
+  ManagedKeyUsageHook,
+  checkManagedKey,
+  countManagedKeyUse,
+  type ManagedKeyCheck,
+  type ManagedKeyDecision,
+} from './lib/managed-keys';
+export { ManagedKeysModule } from './lib/managed-keys.module';

@@ -25,13 +25,30 @@ describe('gcp-token env', () => {
 
   it('waits for the API key and the service account in development', () => {
     expect(loadEnv(gcpTokenEnv, {}).missingCredentials).toEqual([
-      'API_KEY (or API_KEYS)',
+      'API_KEY (or API_KEYS or API_KEY_MANAGER_URL)',
       'SERVICE_ACCOUNT_JSON (or GOOGLE_APPLICATION_CREDENTIALS)',
     ]);
   });
 
+  it('takes managed keys from api-key-manager in place of static keys, the service key never shown', () => {
+    const loaded = loadEnv(gcpTokenEnv, {
+      NODE_ENV: 'production',
+      SERVICE_ACCOUNT_JSON: serviceAccountJson,
+      API_KEY_MANAGER_URL: 'http://api-key-manager:8003',
+      API_KEY_MANAGER_SERVICE_KEY: 'service-key-for-gcp-token',
+    });
+    expect(loaded.missingCredentials).toEqual([]);
+    expect(JSON.stringify(loaded.redacted)).not.toContain('service-key-for-gcp-token');
+  });
+
+  it('refuses the service key without API_KEY_MANAGER_URL', () => {
+    expect(() => loadEnv(gcpTokenEnv, { API_KEY_MANAGER_SERVICE_KEY: 'service-key-for-gcp-token' })).toThrow(
+      'API_KEY_MANAGER_URL is required when API_KEY_MANAGER_SERVICE_KEY is set',
+    );
+  });
+
   it("treats the seed's ENVIRONMENT=production as production", () => {
-    expect(() => loadEnv(gcpTokenEnv, { ENVIRONMENT: 'production' })).toThrow('API_KEY (or API_KEYS) is required when NODE_ENV=production');
+    expect(() => loadEnv(gcpTokenEnv, { ENVIRONMENT: 'production' })).toThrow('API_KEY (or API_KEYS or API_KEY_MANAGER_URL) is required when NODE_ENV=production');
   });
 
   it('never shows the keys or the service account in the redacted view', () => {

@@ -1,3 +1,4 @@
+import { API_KEY_MANAGER_SECRETS, apiKeyManagerEnvShape, checkApiKeyManagerEnv } from '@auth-platform/api-keys-client';
 import { defineEnv, env, z } from '@auth-platform/config';
 import { ServiceAccountError, loadServiceAccount } from './service-account';
 
@@ -15,7 +16,7 @@ const serviceAccount = () =>
     }
   });
 
-export const gcpTokenEnv = defineEnv({
+const spec = defineEnv({
   app: 'gcp-token',
   defaultPort: 8001,
   shape: {
@@ -31,10 +32,17 @@ export const gcpTokenEnv = defineEnv({
     IAM_CREDENTIALS_ENDPOINT: env.httpUrl().prefault('https://iamcredentials.googleapis.com'),
     TOKEN_RATE_LIMIT_PER_MINUTE: env.int({ min: 1, max: 1_000_000 }).prefault('600'),
     REDIS_URL: env.url(['redis', 'rediss']).optional(),
+    // Managed keys from api-key-manager (scope gcp-token:mint), beside the static ones.
+    ...apiKeyManagerEnvShape,
   },
   // GOOGLE_APPLICATION_CREDENTIALS is a path, but its parsed value holds the private key: never shown.
-  secrets: ['API_KEY', 'API_KEYS', 'SERVICE_ACCOUNT_JSON', 'GOOGLE_APPLICATION_CREDENTIALS', 'REDIS_URL'],
-  credentials: [{ names: ['API_KEY', 'API_KEYS'] }, { names: ['SERVICE_ACCOUNT_JSON', 'GOOGLE_APPLICATION_CREDENTIALS'] }],
+  secrets: ['API_KEY', 'API_KEYS', 'SERVICE_ACCOUNT_JSON', 'GOOGLE_APPLICATION_CREDENTIALS', 'REDIS_URL', ...API_KEY_MANAGER_SECRETS],
+  credentials: [
+    { names: ['API_KEY', 'API_KEYS', 'API_KEY_MANAGER_URL'] },
+    { names: ['SERVICE_ACCOUNT_JSON', 'GOOGLE_APPLICATION_CREDENTIALS'] },
+  ],
 });
+
+export const gcpTokenEnv = { ...spec, schema: spec.schema.superRefine(checkApiKeyManagerEnv) };
 
 export type GcpTokenEnv = z.output<typeof gcpTokenEnv.schema>;

@@ -41,14 +41,14 @@ export class TokenRoute {
         responses: {
           400: 'Malformed body, a scope outside ALLOWED_SCOPES, or a lifetime too long.',
           401: 'Invalid API key.',
-          403: 'Impersonation of that service account is not allowed.',
+          403: 'Impersonation of that service account is not allowed, or a managed key lacks the scope gcp-token:mint (or is used from an address it is not allowed from).',
           429: 'Over TOKEN_RATE_LIMIT_PER_MINUTE for this key.',
           502: 'Failed to obtain access token from Google.',
-          503: 'Service account credentials not configured properly.',
+          503: 'Service account credentials not configured properly, or api-key-manager cannot verify a managed key now (Retry-After).',
         },
       },
       handler: async (request, reply) => {
-        const keyId = auth.authenticate(request.headers.authorization);
+        const keyId = await auth.authenticate(request);
         await enforceRateLimit(rateLimits, 'token', keyId, reply);
         const context = { keyId, annotate: (fields: Record<string, unknown>) => annotateRequest(request, fields) };
         return tokens.issue(context, request.body as TokenRequest);

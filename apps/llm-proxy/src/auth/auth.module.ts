@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ManagedKeysModule } from '@auth-platform/api-keys-client';
 import { SignedBodyCapture } from './signed-body.recorder';
 import { ClientAuthGuard } from './client-auth.guard';
 import { ClientAuthenticator } from './client-authenticator.service';
@@ -7,6 +8,7 @@ import { NonceStore } from './nonce.store';
 import { SignedRequestVerifier } from './signed-request.verifier';
 
 @Module({
+  imports: [ManagedKeysModule.forRoot()],
   providers: [
     SignedBodyCapture,
     ClientJwtVerifier,

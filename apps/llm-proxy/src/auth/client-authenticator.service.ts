@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
+import { API_KEYS_CLIENT, type ApiKeysClient, checkManagedKey, countManagedKeyUse } from '@auth-platform/api-keys-client';
 import { MetricsService, annotateRequest } from '@auth-platform/platform';
 import { ProductKeyring } from '../products/product-keyring';
 import { ClientAuthErrorCode, ClientAuthException } from './client-auth.exception';
@@ -10,9 +11,21 @@ import { SIGNATURE_HEADERS, SignedRequestVerifier } from './signed-request.verif
 const BEARER = /^Bearer +(\S+) *$/i;
 const EMPTY = Buffer.alloc(0);
 
+/** The scope a managed key needs for chat completions. */
+export const CHAT_SCOPE = 'llm-proxy:chat';
+/** What a managed key's usage is counted under in api-key-manager. */
+export const CHAT_ENDPOINT = 'llm-proxy POST /v1/chat/completions';
+
+/** A JWS in compact form has three dot-separated parts; a managed key has none. */
+function isCompactJws(token: string): boolean {
+  return token.split('.', 4).length === 3;
+}
+
 /**
- * Exactly one client credential per request: `Authorization: Bearer <RS256 JWT>` or the HMAC headers. The
- * product must be one this proxy holds an upstream key for. The client's credentials go no further than here.
+ * Exactly one client credential per request: `Authorization: Bearer <RS256 JWT>`, `Authorization: Bearer <managed
+ * key>` (api-key-manager, scope llm-proxy:chat; the product is the key's provider, the user the key) or the HMAC
+ * headers. The product must be one this proxy holds an upstream key for. The client's credentials go no further
+ * than here.
  */
 @Injectable()
 export class ClientAuthenticator {
@@ -23,6 +36,7 @@ export class ClientAuthenticator {
     private readonly signatures: SignedRequestVerifier,
     private readonly products: ProductKeyring,
     metrics: MetricsService,
+    @Inject(API_KEYS_CLIENT) private readonly managed: ApiKeysClient | null,
   ) {
     this.failures = new Counter({
       name: 'llm_proxy_auth_failures_total',
@@ -36,7 +50,8 @@ export class ClientAuthenticator {
   async authenticateClient(request: ProxyRequest): Promise<ClientIdentity> {
     const authorization = request.headers.authorization;
     const signed = request.headers[SIGNATURE_HEADERS.signature] !== undefined;
-    const scheme: AuthScheme | 'none' = authorization !== undefined ? 'jwt' : signed ? 'hmac' : 'none';
+    const scheme: AuthScheme | 'none' =
+      authorization !== undefined ? this.bearerScheme(authorization) : signed ? 'hmac' : 'none';
     try {
       if (authorization !== undefined && signed) {
         throw new ClientAuthException(
@@ -49,9 +64,11 @@ export class ClientAuthenticator {
         throw new ClientAuthException(ClientAuthErrorCode.UNKNOWN_PRODUCT, 'unknown product');
       }
       request.clientIdentity = identity;
+      if (identity.keyId !== undefined) countManagedKeyUse(request, identity.keyId, CHAT_ENDPOINT);
       annotateRequest(request, {
         auth: identity.scheme,
         client_id: identity.clientId,
+        key_id: identity.keyId,
         product: identity.product,
         user: identity.user,
       });
@@ -65,6 +82,26 @@ export class ClientAuthenticator {
     }
   }
 
+  private bearerScheme(authorization: string): AuthScheme {
+    const token = BEARER.exec(authorization)?.[1];
+    return this.managed && token !== undefined && !isCompactJws(token) ? 'managed' : 'jwt';
+  }
+
+  private async verifyManagedKey(client: ApiKeysClient, key: string, clientIp: string): Promise<ClientIdentity> {
+    const decision = await checkManagedKey(client, key, { scope: CHAT_SCOPE, clientIp });
+    if (decision.accepted) {
+      const { keyId, providerId } = decision.key;
+      return { scheme: 'managed', product: providerId, user: keyId, keyId };
+    }
+    const code =
+      decision.status === 401
+        ? ClientAuthErrorCode.INVALID_API_KEY
+        : decision.status === 403
+          ? ClientAuthErrorCode.API_KEY_NOT_PERMITTED
+          : ClientAuthErrorCode.API_KEY_VERIFICATION_UNAVAILABLE;
+    throw new ClientAuthException(code, decision.message, decision.retryAfterSeconds);
+  }
+
   private verify(
     request: ProxyRequest,
     authorization: string | undefined,
@@ -75,8 +112,9 @@ export class ClientAuthenticator {
       if (!token)
         throw new ClientAuthException(
           ClientAuthErrorCode.MISSING_CREDENTIALS,
-          'Authorization must be "Bearer <jwt>"',
+          this.managed ? 'Authorization must be "Bearer <jwt>" or "Bearer <api key>"' : 'Authorization must be "Bearer <jwt>"',
         );
+      if (this.managed && !isCompactJws(token)) return this.verifyManagedKey(this.managed, token, request.ip);
       return this.jwt.verifyClientJwt(token);
     }
     if (signed) {

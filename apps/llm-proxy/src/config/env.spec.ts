@@ -101,8 +101,25 @@ describe('llm-proxy env', () => {
   it('needs one client authentication scheme besides the upstream keys', () => {
     const loaded = loadEnv(llmProxyEnv, { API_KEY_SERVER_PRODUCT_KEYS: '{"p":"k"}' });
     expect(loaded.missingCredentials).toEqual([
-      'API_KEY_SERVER_JWT_PUBLIC_KEYS (or API_KEY_SERVER_JWKS_URL or API_KEY_SERVER_CLIENT_HMAC_SECRETS)',
+      'API_KEY_SERVER_JWT_PUBLIC_KEYS (or API_KEY_SERVER_JWKS_URL or API_KEY_SERVER_CLIENT_HMAC_SECRETS or API_KEY_MANAGER_URL)',
     ]);
+  });
+
+  it('takes managed keys from api-key-manager as the client scheme, the service key never shown', () => {
+    const loaded = loadEnv(llmProxyEnv, {
+      API_KEY_SERVER_PRODUCT_KEYS: '{"p":"k"}',
+      API_KEY_MANAGER_URL: 'http://api-key-manager:8003',
+      API_KEY_MANAGER_SERVICE_KEY: 'service-key-for-llm-proxy',
+    });
+    expect(loaded.missingCredentials).toEqual([]);
+    expect(loaded.values.API_KEY_MANAGER_URL).toBe('http://api-key-manager:8003');
+    expect(JSON.stringify(loaded.redacted)).not.toContain('service-key-for-llm-proxy');
+  });
+
+  it('refuses API_KEY_MANAGER_URL without its service key', () => {
+    expect(() => loadEnv(llmProxyEnv, { API_KEY_MANAGER_URL: 'http://api-key-manager:8003' })).toThrow(
+      'API_KEY_MANAGER_SERVICE_KEY is required when API_KEY_MANAGER_URL is set',
+    );
   });
 
   it('reads secrets from _FILE and never shows them, the admin key and the Redis URL included', () => {

@@ -1,4 +1,5 @@
 import { createPublicKey } from 'node:crypto';
+import { API_KEY_MANAGER_SECRETS, apiKeyManagerEnvShape, checkApiKeyManagerEnv } from '@auth-platform/api-keys-client';
 import { defineEnv, env, z } from '@auth-platform/config';
 
 const stringMap = z.record(z.string().min(1), z.string().min(1));
@@ -77,6 +78,8 @@ const spec = defineEnv({
     API_KEY_SERVER_REDIS_PREFIX: env.string().prefault('api-key-server'),
     API_KEY_SERVER_USAGE_RETENTION_DAYS: env.int({ min: 1, max: 3660 }).prefault('31'),
     API_KEY_SERVER_ADMIN_KEY: env.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+    // Managed keys from api-key-manager (scope llm-proxy:chat), beside JWT and HMAC.
+    ...apiKeyManagerEnvShape,
   },
   secrets: [
     'API_KEY_SERVER_PRODUCT_KEYS',
@@ -85,6 +88,7 @@ const spec = defineEnv({
     'API_KEY_SERVER_REDIS_URL',
     // Public keys are no secret, but a file (a Kubernetes secret volume) is the practical way to mount PEMs.
     'API_KEY_SERVER_JWT_PUBLIC_KEYS',
+    ...API_KEY_MANAGER_SECRETS,
   ],
   credentials: [
     { names: ['API_KEY_SERVER_PRODUCT_KEYS'] },
@@ -93,6 +97,7 @@ const spec = defineEnv({
         'API_KEY_SERVER_JWT_PUBLIC_KEYS',
         'API_KEY_SERVER_JWKS_URL',
         'API_KEY_SERVER_CLIENT_HMAC_SECRETS',
+        'API_KEY_MANAGER_URL',
       ],
     },
   ],
@@ -101,6 +106,7 @@ const spec = defineEnv({
 export const llmProxyEnv = {
   ...spec,
   schema: spec.schema.superRefine((values, ctx) => {
+    checkApiKeyManagerEnv(values, ctx);
     if (values.API_KEY_SERVER_MIN_TEMPERATURE > values.API_KEY_SERVER_MAX_TEMPERATURE) {
       ctx.addIssue({
         code: 'custom',

@@ -36,6 +36,9 @@ const AUTH_STATUS: Record<ClientAuthErrorCode, number> = {
   [ClientAuthErrorCode.UNKNOWN_PRODUCT]: HttpStatus.FORBIDDEN,
   [ClientAuthErrorCode.PRODUCT_NOT_ALLOWED]: HttpStatus.FORBIDDEN,
   [ClientAuthErrorCode.KEY_SET_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ClientAuthErrorCode.INVALID_API_KEY]: HttpStatus.UNAUTHORIZED,
+  [ClientAuthErrorCode.API_KEY_NOT_PERMITTED]: HttpStatus.FORBIDDEN,
+  [ClientAuthErrorCode.API_KEY_VERIFICATION_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 const PROXY_STATUS: Record<Exclude<ProxyErrorCode, ProxyErrorCode.UPSTREAM_REJECTED>, number> = {
@@ -108,9 +111,9 @@ function envelope(
 export function toOpenAiError(exception: unknown): OpenAiError {
   if (exception instanceof ClientAuthException) {
     const status = AUTH_STATUS[exception.code];
-    return envelope(status, exception.message, exception.code, {
-      headers: status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {},
-    });
+    const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
+    if (exception.retryAfterSeconds !== undefined) headers['Retry-After'] = String(exception.retryAfterSeconds);
+    return envelope(status, exception.message, exception.code, { headers });
   }
   if (exception instanceof ProxyException) {
     const { details } = exception;
