@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const root = join(import.meta.dirname, '..');
+/** Where the apps run (they resolve development-only tools such as Azurite from here) and keep .data/. */
+const home = root;
+const LIVE_TIMEOUT_MS = 120_000;
 
 /**
  * Development secrets for the suite, made once and kept in .data/dev-secrets.json (mode 0600) so the keys the
@@ -15,14 +18,14 @@ const root = join(import.meta.dirname, '..');
  * in the shell wins.
  */
 function developmentSecrets() {
-  const file = join(root, '.data', 'dev-secrets.json');
+  const file = join(home, '.data', 'dev-secrets.json');
   if (existsSync(file)) return { file, secrets: JSON.parse(readFileSync(file, 'utf8')) };
   const secrets = {
     ADMIN_API_KEY: randomBytes(24).toString('base64url'),
     API_KEY_HASH_PEPPER: randomBytes(32).toString('base64url'),
     SERVICE_KEY: randomBytes(24).toString('base64url'),
   };
-  mkdirSync(join(root, '.data'), { recursive: true });
+  mkdirSync(join(home, '.data'), { recursive: true });
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return { file, secrets };
 }
@@ -57,7 +60,7 @@ for (const [name, port] of apps) {
     process.exit(1);
   }
   const child = spawn(process.execPath, [entry], {
-    cwd: root,
+    cwd: home,
     env: { PORT: String(port), ...suiteEnv[name], ...process.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -83,7 +86,39 @@ function stopAll() {
 process.on('SIGINT', stopAll);
 process.on('SIGTERM', stopAll);
 
-process.stdout.write(
-  `auth-platform is starting:\n${apps.map(([name, port]) => `  ${name.padEnd(width)}  http://localhost:${port}  (docs: /docs)`).join('\n')}\n` +
-    `Development secrets (admin key for api-key-manager's X-Admin-Key): ${secretsFile}\nData: ${join(root, '.data')}\n`,
+/** Resolves true once `path` answers 200; false after the timeout or when the suite stops. */
+async function answers(port, path) {
+  const deadline = Date.now() + LIVE_TIMEOUT_MS;
+  while (!stopping && Date.now() < deadline) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(1000) });
+      await response.body?.cancel();
+      if (response.status === 200) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
+
+process.stdout.write('auth-platform is starting its five apps...\n');
+// Every app live, and api-key-manager ready (its embedded Azurite up), since the others verify keys against it.
+// The others' readiness waits for credentials only the operator has (a service account, upstream keys, an IdP).
+const started = await Promise.all(
+  apps.map(([name, port]) => answers(port, name === 'api-key-manager' ? '/health/ready' : '/health/live')),
 );
+if (!stopping) {
+  if (started.every(Boolean)) {
+    process.stdout.write(
+      `auth-platform is up:\n${apps.map(([name, port]) => `  ${name.padEnd(width)}  http://localhost:${port}  (docs: /docs, readiness: /health/ready)`).join('\n')}\n` +
+        `Development secrets (ADMIN_API_KEY is api-key-manager's X-Admin-Key): ${secretsFile}\n` +
+        `Data: ${join(home, '.data')}\nCtrl-C stops everything.\n`,
+    );
+  } else {
+    const late = apps.filter((_, index) => !started[index]).map(([name]) => name);
+    process.stderr.write(`${late.join(', ')} did not come up (live, and ready for api-key-manager) within ${LIVE_TIMEOUT_MS / 1000} s; stopping the suite\n`);
+    process.exitCode = 1;
+    stopAll();
+  }
+}
