@@ -5,7 +5,7 @@ import {
   ApiKeyManagerUnavailableError,
   ApiKeysClient,
   type ApiKeysClientOptions,
-} from '@auth-platform/api-keys-client';
+} from '../src';
 
 const ADMIN_KEY = 'client-e2e-admin-key-0123456789';
 const SERVICE_KEY = 'client-e2e-service-key';
