@@ -1,7 +1,5 @@
-import { describeAppBoot } from '@auth-platform/testing';
+import { DevIdp, type TestDatabase, createTestDatabase, describeAppBoot } from '@auth-platform/testing';
 import { CLIENT, appEnv } from './support/auth-manager';
-import { DevIdp } from './support/dev-idp';
-import { type TestDatabase, createTestDatabase } from './support/postgres';
 
 let database: TestDatabase;
 let idp: DevIdp;

@@ -1,5 +1,11 @@
 import { keyFingerprint } from '@auth-platform/crypto';
-import { type AppProcess, startApp } from '@auth-platform/testing';
+import {
+  type AppProcess,
+  DevIdp,
+  type TestDatabase,
+  createTestDatabase,
+  startApp,
+} from '@auth-platform/testing';
 import {
   CLIENT,
   NEXT_VAULT_KEY,
@@ -9,8 +15,6 @@ import {
   runCommand,
   waitUntilReady,
 } from './support/auth-manager';
-import { DevIdp } from './support/dev-idp';
-import { type TestDatabase, createTestDatabase } from './support/postgres';
 
 function lastJsonLine(output: string): Record<string, unknown> {
   const lines = output.trim().split('\n');

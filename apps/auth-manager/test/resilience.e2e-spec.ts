@@ -1,7 +1,13 @@
-import { type AppProcess, freePort, startApp } from '@auth-platform/testing';
+import {
+  type AppProcess,
+  DevIdp,
+  POSTGRES,
+  type TestDatabase,
+  createTestDatabase,
+  freePort,
+  startApp,
+} from '@auth-platform/testing';
 import { CLIENT, appEnv, caller, waitUntilReady } from './support/auth-manager';
-import { DevIdp } from './support/dev-idp';
-import { POSTGRES, type TestDatabase, createTestDatabase } from './support/postgres';
 import { TcpProxy } from './support/tcp-proxy';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

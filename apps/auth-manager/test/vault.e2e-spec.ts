@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createStateToken, keyFingerprint, keyringFromHex } from '@auth-platform/crypto';
-import { type AppProcess, startApp } from '@auth-platform/testing';
+import {
+  type AppProcess,
+  Browser,
+  DevIdp,
+  type TestDatabase,
+  createTestDatabase,
+  postOversized,
+  startApp,
+} from '@auth-platform/testing';
 import { OFFLINE_STATE_PURPOSE } from '../src/offline/offline-authorization.service';
 import { tokenAssociatedData } from '../src/vault/token-cipher';
 import {
@@ -17,8 +25,6 @@ import {
   eventually,
   waitUntilReady,
 } from './support/auth-manager';
-import { Browser, DevIdp } from './support/dev-idp';
-import { type TestDatabase, createTestDatabase } from './support/postgres';
 
 interface StoredRow {
   id: string;
@@ -632,11 +638,11 @@ describe('auth-manager vault against PostgreSQL and oidc-provider', () => {
           message: expect.stringContaining(message),
         });
       }
-      const tooLarge = await api.post('/tokens', {
-        refresh_token: 'x'.repeat(2 * 1024 * 1024),
-        token_type: 'refresh',
+      const tooLarge = await postOversized(`${app.url}/tokens`, 2 * 1024 * 1024, {
+        authorization: `Bearer ${API_KEY}`,
       });
       expect(tooLarge.status).toBe(413);
+      expect(tooLarge.body['message']).toEqual(expect.stringContaining('too large'));
     });
   });
 

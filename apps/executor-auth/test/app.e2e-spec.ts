@@ -1,7 +1,11 @@
-import { describeAppBoot, runAppToExit, startApp } from '@auth-platform/testing';
+import {
+  FakeLoginApi,
+  FakePlatformApi,
+  describeAppBoot,
+  runAppToExit,
+  startApp,
+} from '@auth-platform/testing';
 import { errorOf, execute } from './support/executor-client';
-import { FakeLoginApi } from './support/fake-login';
-import { FakePlatformApi } from './support/fake-platform';
 
 const login = new FakeLoginApi();
 const platform = new FakePlatformApi(login.tokens);

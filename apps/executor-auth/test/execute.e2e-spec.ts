@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AppProcess, freePort, startApp } from '@auth-platform/testing';
+import { type AppProcess, FakeLoginApi, FakePlatformApi, freePort, startApp } from '@auth-platform/testing';
 import {
   type Echo,
   errorOf,
@@ -12,8 +12,6 @@ import {
   tokenStatus,
   waitFor,
 } from './support/executor-client';
-import { FakeLoginApi } from './support/fake-login';
-import { FakePlatformApi } from './support/fake-platform';
 
 describe('executor-auth POST /execute', () => {
   const login = new FakeLoginApi();

@@ -1,4 +1,4 @@
-import { type AppProcess, startApp } from '@auth-platform/testing';
+import { type AppProcess, FakeLoginApi, FakePlatformApi, startApp } from '@auth-platform/testing';
 import {
   type Echo,
   errorOf,
@@ -9,8 +9,6 @@ import {
   tokenStatus,
   waitFor,
 } from './support/executor-client';
-import { FakeLoginApi } from './support/fake-login';
-import { FakePlatformApi } from './support/fake-platform';
 
 const login = new FakeLoginApi();
 const platform = new FakePlatformApi(login.tokens);

@@ -1,5 +1,4 @@
-import { describeAppBoot } from '@auth-platform/testing';
-import { FakeGoogle } from './support/fake-google';
+import { FakeGoogle, describeAppBoot } from '@auth-platform/testing';
 
 const google = new FakeGoogle();
 beforeAll(() => google.start());

@@ -1,8 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AppProcess, runAppToExit, startApp } from '@auth-platform/testing';
-import { FakeGoogle } from './support/fake-google';
+import { type AppProcess, FakeGoogle, runAppToExit, startApp } from '@auth-platform/testing';
 
 const SCOPE = {
   cloud: 'https://www.googleapis.com/auth/cloud-platform',

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   type AppProcess,
+  FakeOpenAi,
   type RedisServerProcess,
   freePort,
   startApp,
   startRedisServer,
 } from '@auth-platform/testing';
-import { FakeOpenAi } from './support/fake-openai';
 import {
   CHAT,
   type OpenAiError,

@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { base64url } from 'jose';
-import { type AppProcess, WORKSPACE_ROOT, startApp } from '@auth-platform/testing';
-import { FakeOpenAi } from './support/fake-openai';
+import { type AppProcess, FakeOpenAi, WORKSPACE_ROOT, startApp } from '@auth-platform/testing';
 import {
   CHAT,
   JwksServer,

@@ -1,7 +1,12 @@
 import { spawn } from 'node:child_process';
-import { type AppProcess, builtAppEntry, WORKSPACE_ROOT } from '@auth-platform/testing';
-import type { DevIdp, IdpClient } from './dev-idp';
-import type { TestDatabase } from './postgres';
+import {
+  type AppProcess,
+  type DevIdp,
+  type IdpClient,
+  type TestDatabase,
+  builtAppEntry,
+  WORKSPACE_ROOT,
+} from '@auth-platform/testing';
 
 export const API_KEY = 'e2e-caller-key-0123456789abcdef';
 export const OTHER_API_KEY = 'e2e-second-caller-key-fedcba9876543210';

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
-import { WORKSPACE_ROOT, freePort } from '@auth-platform/testing';
+import { WORKSPACE_ROOT } from './app-process';
+import { freePort } from './free-port';
 
 export const DEV_IDP_SCRIPT = join(WORKSPACE_ROOT, 'apps', 'auth-manager', 'scripts', 'dev-idp.mjs');
 

@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { LocalServer, readRequestBody, sendJson } from './http-server';
+import { LocalServer, readRequestBody, sendJson } from './local-http-server';
 import type { IssuedTokens } from './issued-tokens';
 
-export interface ReceivedRequest {
+export interface PlatformRequest {
   readonly method: string;
   /** Path and query exactly as they arrived. */
   readonly url: string;
@@ -20,7 +20,7 @@ export interface ReceivedRequest {
  * return such bodies, `/auth-headers` returns Set-Cookie and WWW-Authenticate.
  */
 export class FakePlatformApi {
-  readonly requests: ReceivedRequest[] = [];
+  readonly requests: PlatformRequest[] = [];
   /** Reject every token, fresh ones included. */
   rejectAll = false;
   private readonly server = new LocalServer((req, res) => this.handle(req, res));
@@ -35,7 +35,7 @@ export class FakePlatformApi {
   }
 
   /** The most recent request, which a test expects to exist. */
-  get last(): ReceivedRequest {
+  get last(): PlatformRequest {
     const request = this.requests.at(-1);
     if (!request) throw new Error('the platform API has received no request');
     return request;
