@@ -56,9 +56,10 @@ export class FakeGoogle {
   }
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.route(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as { port: number }).port;
+    const server = createServer((req, res) => void this.route(req, res));
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.port = (server.address() as { port: number }).port;
   }
 
   async stop(): Promise<void> {
@@ -77,7 +78,7 @@ export class FakeGoogle {
       req.url ?? '',
     );
     if (impersonation && req.method === 'POST')
-      return this.generateAccessToken(decodeURIComponent(impersonation[1]!), req, body, res);
+      return this.generateAccessToken(decodeURIComponent(impersonation[1] ?? ''), req, body, res);
     send(res, req.url === '/token' ? 405 : 404, { error: 'not_found' });
   }
 
