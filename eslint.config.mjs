@@ -14,6 +14,9 @@ function moduleBoundaries({ libsMayUseTestHelpers }) {
         { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
         { sourceTag: 'type:lib', onlyDependOnLibsWithTags: libDependencies },
         { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
+        // The suite's end-to-end project and the deployment checks: test code over the libs, never an app's code.
+        { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
+        { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
         { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
         ...appScopes.map((scope) => ({
           sourceTag: `scope:${scope}`,
