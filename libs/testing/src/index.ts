@@ -28,3 +28,4 @@ export {
   type ManagedTestKey,
 } from './lib/api-key-manager';
 export { postOversized, type OversizedAnswer } from './lib/oversized-request';
+export { LocalServer, readRequestBody, sendJson } from './lib/local-http-server';

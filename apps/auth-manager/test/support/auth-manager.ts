@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import {
   type AppProcess,
+  type AppRun,
   type DevIdp,
   type IdpClient,
   type TestDatabase,
-  builtAppEntry,
-  WORKSPACE_ROOT,
+  runAppToExit,
 } from '@auth-platform/testing';
 
 export const API_KEY = 'e2e-caller-key-0123456789abcdef';
@@ -101,34 +100,11 @@ export async function waitUntilReady(app: AppProcess, timeoutMs = 20_000): Promi
   throw new Error(`not ready within ${timeoutMs} ms: ${last}`);
 }
 
-export interface CommandRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type CommandRun = AppRun;
 
 /** `node dist/apps/auth-manager/main.js <command>` (migrate, rewrap) with only the given env. */
-export function runCommand(
-  command: string,
-  env: Record<string, string>,
-  timeoutMs = 30_000,
-): Promise<CommandRun> {
-  const child = spawn(process.execPath, [builtAppEntry('auth-manager'), command], {
-    cwd: WORKSPACE_ROOT,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((resolve) =>
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
+export function runCommand(command: string, env: Record<string, string>, timeoutMs = 30_000): Promise<CommandRun> {
+  return runAppToExit('auth-manager', env, timeoutMs, [command]);
 }
 
 /** Retries an assertion for a while: the app writes its log lines asynchronously. */

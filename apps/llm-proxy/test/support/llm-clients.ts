@@ -1,8 +1,7 @@
 import { type KeyObject, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { type Server, createServer } from 'node:http';
 import { type JWTPayload, SignJWT, exportJWK } from 'jose';
 import { signRequest } from '@auth-platform/crypto';
-import type { AppProcess } from '@auth-platform/testing';
+import { type AppProcess, LocalServer, sendJson } from '@auth-platform/testing';
 
 /** An RS256 key pair standing for a client's token issuer. Every token it signs is kept, to grep logs for. */
 export class TestIssuer {
@@ -46,27 +45,21 @@ export class TestIssuer {
 export class JwksServer {
   fetches = 0;
   keys: Record<string, unknown>[] = [];
-  private server?: Server;
-  private port = 0;
+  private readonly server = new LocalServer((_req, res) => {
+    this.fetches++;
+    sendJson(res, 200, { keys: this.keys });
+  });
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}/.well-known/jwks.json`;
+    return `${this.server.url}/.well-known/jwks.json`;
   }
 
-  async start(): Promise<void> {
-    const server = createServer((_req, res) => {
-      this.fetches++;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ keys: this.keys }));
-    });
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.port = (server.address() as { port: number }).port;
+  start(): Promise<void> {
+    return this.server.start();
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 }
 

@@ -100,13 +100,14 @@ export interface AppRun {
   readonly stderr: string;
 }
 
-/** Runs a built app expected to exit on its own (a configuration error), with a deadline. */
+/** Runs a built app expected to exit on its own (a configuration error, or a one-shot command in `args`), with a deadline. */
 export async function runAppToExit(
   app: string,
   env: Readonly<Record<string, string>>,
   timeoutMs = 15_000,
+  args: readonly string[] = [],
 ): Promise<AppRun> {
-  const child = spawn(process.execPath, [builtAppEntry(app)], {
+  const child = spawn(process.execPath, [builtAppEntry(app), ...args], {
     cwd: WORKSPACE_ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],

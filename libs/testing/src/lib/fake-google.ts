@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { importSPKI, jwtVerify } from 'jose';
+import { LocalServer, readRequestBody, sendJson as send } from './local-http-server';
 
 const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
@@ -28,8 +29,7 @@ export class FakeGoogle {
   private readonly privateKeyPem: string;
   private readonly publicKeyPem: string;
   private readonly issued = new Map<string, string>();
-  private server?: Server;
-  private port = 0;
+  private readonly server = new LocalServer((req, res) => this.route(req, res));
 
   constructor() {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -38,7 +38,7 @@ export class FakeGoogle {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.server.url;
   }
 
   /** A service account key file whose token_uri points here. */
@@ -55,24 +55,16 @@ export class FakeGoogle {
     });
   }
 
-  async start(): Promise<void> {
-    const server = createServer((req, res) => void this.route(req, res));
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.port = (server.address() as { port: number }).port;
+  start(): Promise<void> {
+    return this.server.start();
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await new Promise<string>((resolve) => {
-      let data = '';
-      req.on('data', (chunk: Buffer) => (data += chunk.toString()));
-      req.on('end', () => resolve(data));
-    });
+    const body = await readRequestBody(req);
     if (req.url === '/token' && req.method === 'POST') return this.token(body, res);
     const impersonation = /^\/v1\/projects\/-\/serviceAccounts\/([^:]+):generateAccessToken$/.exec(
       req.url ?? '',
@@ -139,9 +131,4 @@ export class FakeGoogle {
       expireTime: new Date(Date.now() + seconds * 1000).toISOString(),
     });
   }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
 }
