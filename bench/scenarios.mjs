@@ -38,7 +38,6 @@ import { scenarios as llmProxy } from './scenarios/llm-proxy.mjs';
 
 export const APPS = ['gcp-token', 'llm-proxy', 'api-key-manager', 'auth-manager', 'executor-auth'];
 
-
 export const baseline = {
   name: 'baseline GET /health/live',
   target: 'baseline',
@@ -47,6 +46,14 @@ export const baseline = {
 
 export const scenarios = [
   baseline,
+  {
+    // Not an app: the baseline server doing only what every keyed route must (security headers, request id, a
+    // constant-time key check, a schema-serialized answer). Read the apps' ratios against this one's.
+    name: 'floor: bare Fastify POST /token (headers, request id, key check)',
+    target: 'baseline',
+    env: { BASELINE_FLOOR: '1', FLOOR_API_KEY: 'bench-key' },
+    request: { method: 'POST', path: '/token', headers: { authorization: 'Bearer bench-key' } },
+  },
   ...APPS.map((app) => ({
     name: `${app} GET /health/live`,
     target: app,

@@ -7,7 +7,16 @@ export {
   type KeyringKey,
   type KeyringOptions,
 } from './lib/keyring';
-export { SecretSet, constantTimeEqual, hmacSha256Hex, sha256Hex, verifyHmacSha256Hex, type ByteInput } from './lib/hmac';
+export {
+  HmacSha256,
+  SecretSet,
+  constantTimeEqual,
+  hmacSha256Hex,
+  sha256Hex,
+  verifyHmacHex,
+  verifyHmacSha256Hex,
+  type ByteInput,
+} from './lib/hmac';
 export {
   canonicalRequest,
   checkTimestamp,

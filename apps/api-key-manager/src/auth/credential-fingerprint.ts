@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** A non-secret name for a credential, for audit records and logs: the kind and the start of its SHA-256. */
 export function credentialFingerprint(kind: 'admin' | 'service', secret: string): string {
-  return `${kind}:${createHash('sha256').update(secret).digest('hex').slice(0, 12)}`;
+  return `${kind}:${hash('sha256', secret, 'hex').slice(0, 12)}`;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
@@ -8,7 +8,7 @@ import type { AuthManagerEnv } from '../config/env';
 
 /** A non-secret name for a caller's key, for the access log: the start of its SHA-256. */
 export function callerFingerprint(key: string): string {
-  return `key:${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+  return `key:${hash('sha256', key, 'hex').slice(0, 12)}`;
 }
 
 function presentedKey(request: FastifyRequest): string | undefined {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export interface CachedVerdict<T> {
   readonly verdict: T;
@@ -25,7 +25,7 @@ export class IntrospectionCache<T> {
   ) {}
 
   async get(token: string, introspect: () => Promise<T>): Promise<CachedVerdict<T>> {
-    const key = createHash('sha256').update(token).digest('base64url');
+    const key = hash('sha256', token, 'base64url');
     const entry = this.entries.get(key);
     if (entry && entry.until > this.now()) return { verdict: entry.verdict, cacheHit: true };
     if (entry) this.entries.delete(key);

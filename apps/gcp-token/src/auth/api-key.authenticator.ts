@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
@@ -9,7 +9,7 @@ import type { GcpTokenEnv } from '../config/env';
 
 /** A non-secret name for a key, for logs and rate limits: `static:` and the start of its SHA-256. */
 export function keyFingerprint(key: string): string {
-  return `static:${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+  return `static:${hash('sha256', key, 'hex').slice(0, 12)}`;
 }
 
 /** The scope a managed key needs to mint tokens here. */

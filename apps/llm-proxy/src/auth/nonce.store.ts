@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ProxyRedis } from '../redis/proxy-redis';
 
 const MEMORY_MAX_NONCES = 100_000;
 
 function digest(value: string): string {
-  return createHash('sha256').update(value).digest('base64url').slice(0, 22);
+  return hash('sha256', value, 'base64url').slice(0, 22);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { encodeBase62Fixed, randomBase62 } from './base62';
 import { crc32 } from './crc32';
 import { CryptoConfigError } from './crypto.exception';
-import { hmacSha256Hex, verifyHmacSha256Hex } from './hmac';
+import { HmacSha256, hmacSha256Hex, verifyHmacHex } from './hmac';
 
 export type ApiKeyEnvironment = 'test' | 'live';
 
@@ -136,20 +136,20 @@ export function displayPrefix(key: string): string {
 
 /** hashApiKey and its constant-time check, bound to one pepper (validated once, at construction). */
 export class ApiKeyHasher {
-  readonly #pepper: string;
+  readonly #mac: HmacSha256;
 
   constructor(pepper: string) {
     assertPepper(pepper);
-    this.#pepper = pepper;
+    this.#mac = new HmacSha256(pepper);
   }
 
   hash(key: string): string {
-    return hmacSha256Hex(this.#pepper, key);
+    return this.#mac.hex(key);
   }
 
   /** Whether the key hashes to the stored value; false for anything malformed. */
   matches(key: string, storedHash: string): boolean {
-    return typeof key === 'string' && verifyHmacSha256Hex(this.#pepper, key, storedHash);
+    return typeof key === 'string' && verifyHmacHex(this.#mac, key, storedHash);
   }
 
   toJSON(): Record<string, never> {

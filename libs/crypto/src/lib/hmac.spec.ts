@@ -1,6 +1,7 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { CryptoConfigError } from './crypto.exception';
-import { SecretSet, constantTimeEqual, hmacSha256Hex, sha256Hex, verifyHmacSha256Hex } from './hmac';
+import { HmacSha256, SecretSet, constantTimeEqual, hmacSha256Hex, sha256Hex, verifyHmacHex, verifyHmacSha256Hex } from './hmac';
 
 // RFC 4231 test case 2.
 const RFC_KEY = 'Jefe';
@@ -23,6 +24,41 @@ describe('hmacSha256Hex', () => {
 
   it('refuses an empty secret', () => {
     expect(() => hmacSha256Hex('', 'data')).toThrow(CryptoConfigError);
+  });
+});
+
+describe('HmacSha256', () => {
+  it('gives the same bytes as createHmac for any key (shorter, equal to and longer than a block) and data', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.uint8Array({ maxLength: 300 }), (key, data) => {
+        const expected = createHmac('sha256', key).update(data).digest();
+        expect(new HmacSha256(key).digest(data).equals(expected)).toBe(true);
+      }),
+    );
+    for (const length of [63, 64, 65, 128]) {
+      const key = Buffer.alloc(length, 7);
+      expect(new HmacSha256(key).hex('x')).toBe(createHmac('sha256', key).update('x').digest('hex'));
+    }
+  });
+
+  it('encodes string data as asked (UTF-8 by default)', () => {
+    const mac = new HmacSha256('k');
+    expect(mac.hex('zürich')).toBe(createHmac('sha256', 'k').update('zürich', 'utf8').digest('hex'));
+    expect(mac.digest('zürich', 'utf16le').toString('hex')).toBe(createHmac('sha256', 'k').update('zürich', 'utf16le').digest('hex'));
+  });
+
+  it('is reusable: the same key gives the same MAC every time, and another key another MAC', () => {
+    const mac = new HmacSha256(RFC_KEY);
+    expect(mac.hex(RFC_DATA)).toBe(RFC_MAC);
+    expect(mac.hex(RFC_DATA)).toBe(RFC_MAC);
+    expect(new HmacSha256('Jeff').hex(RFC_DATA)).not.toBe(RFC_MAC);
+    expect(verifyHmacHex(mac, RFC_DATA, RFC_MAC)).toBe(true);
+    expect(verifyHmacHex(mac, 'other', RFC_MAC)).toBe(false);
+  });
+
+  it('refuses an empty secret and never shows its key in JSON', () => {
+    expect(() => new HmacSha256('')).toThrow(CryptoConfigError);
+    expect(JSON.stringify({ mac: new HmacSha256('Jefe') })).toBe('{"mac":{}}');
   });
 });
 

@@ -67,6 +67,8 @@ export async function createPlatformApp(appModule: Type | DynamicModule, options
     // line carries request_id itself.
     childLoggerFactory: (parent: FastifyBaseLogger) => parent,
     return503OnClosing: true,
+    // No Nest middleware in any app: without middie, no request runs through a middleware chain that is empty.
+    skipMiddie: true,
     // For fast routes' schemas: unknown fields and wrong types are refused, never silently dropped or coerced.
     // `example` is OpenAPI documentation, which the same schemas feed.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true, keywords: ['example'] } },

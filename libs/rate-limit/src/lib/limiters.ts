@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { assertTimeZone } from './clock';
 import type {
   DailyQuotaConfig,
@@ -15,7 +15,7 @@ import type {
  * key or a memory map entry.
  */
 function storeKey(name: string, key: string): string {
-  return `${name}:${createHash('sha256').update(key).digest('base64url').slice(0, 22)}`;
+  return `${name}:${hash('sha256', key, 'base64url').slice(0, 22)}`;
 }
 
 function positive(name: string, field: string, value: number, integer = false): void {
