@@ -41,7 +41,8 @@ function addFloorRoute(app) {
     'cache-control': 'no-store',
   };
   const comparisonKey = randomBytes(32);
-  const digest = (value) => hash('sha256', Buffer.concat([comparisonKey, Buffer.from(value, 'utf16le')]), 'buffer');
+  const digest = (value) =>
+    hash('sha256', Buffer.concat([comparisonKey, Buffer.from(value, 'utf16le')]), 'buffer');
   const accepted = digest(process.env.FLOOR_API_KEY ?? '');
   const bearer = /^Bearer (\S+)$/i;
   app.addHook('onRequest', (request, reply, done) => {
@@ -49,10 +50,20 @@ function addFloorRoute(app) {
     reply.header('x-request-id', request.id);
     done();
   });
-  const token = { access_token: `ya29.floor-${randomBytes(8).toString('hex')}`, token_type: 'Bearer', expires_in: 3600, expires_at: '2030-01-01T00:00:00' };
+  const token = {
+    access_token: `ya29.floor-${randomBytes(8).toString('hex')}`,
+    token_type: 'Bearer',
+    expires_in: 3600,
+    expires_at: '2030-01-01T00:00:00',
+  };
   const response = {
     type: 'object',
-    properties: { access_token: { type: 'string' }, token_type: { type: 'string' }, expires_in: { type: 'integer' }, expires_at: { type: 'string' } },
+    properties: {
+      access_token: { type: 'string' },
+      token_type: { type: 'string' },
+      expires_in: { type: 'integer' },
+      expires_at: { type: 'string' },
+    },
   };
   app.post('/token', { schema: { response: { 200: response } } }, async (request, reply) => {
     const presented = bearer.exec(request.headers.authorization ?? '')?.[1];
