@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { type ApiKeyEnvironment, parseApiKey } from '@auth-platform/crypto';
-import { MetricsService } from '@auth-platform/platform';
+import { HotPathCounter, MetricsService } from '@auth-platform/platform';
 import type { ApiKeyManagerEnv } from '../config/env';
 import { type ApiKeyRecord, effectiveExpiry } from '../keys/api-key.record';
 import { ApiKeyStore } from '../keys/api-key.store';
 import { KeyHashing } from '../keys/key-hashing.service';
 import { UsageService } from '../usage/usage.service';
-import { HotPathCounter } from './hot-path-counter';
 import { IpAllowList } from './ip-allow-list';
 import { VerificationCache } from './verification-cache';
 
@@ -63,8 +62,8 @@ const USAGE_STATUS: Record<VerificationCode, number> = {
 export class VerificationService {
   private readonly prefix: string;
   private readonly cache: VerificationCache<KnownKey>;
-  private readonly outcomes: HotPathCounter<VerificationCode>;
-  private readonly cacheResults: HotPathCounter<'hit' | 'miss'>;
+  private readonly outcomes: HotPathCounter<'code'>;
+  private readonly cacheResults: HotPathCounter<'result'>;
 
   constructor(
     config: ConfigService<ApiKeyManagerEnv, true>,
@@ -75,14 +74,9 @@ export class VerificationService {
   ) {
     this.prefix = config.get('API_KEY_PREFIX', { infer: true });
     this.cache = new VerificationCache(config.get('VERIFY_CACHE_TTL_MS', { infer: true }), config.get('VERIFY_CACHE_MAX_ENTRIES', { infer: true }));
-    this.outcomes = new HotPathCounter(
-      'api_key_manager_verifications_total',
-      'Key verifications by code',
-      'code',
-      Object.values(VerificationCode),
-      metrics.registry,
-    );
-    this.cacheResults = new HotPathCounter('api_key_manager_verify_cache_total', 'Verification cache lookups by result', 'result', ['hit', 'miss'], metrics.registry);
+    const registry = metrics.registry;
+    this.outcomes = new HotPathCounter({ name: 'api_key_manager_verifications_total', help: 'Key verifications by code', labelNames: ['code'], registry });
+    this.cacheResults = new HotPathCounter({ name: 'api_key_manager_verify_cache_total', help: 'Verification cache lookups by result', labelNames: ['result'], registry });
   }
 
   async verify(request: VerificationRequest): Promise<Verification> {

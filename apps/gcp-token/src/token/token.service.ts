@@ -2,7 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Counter, Histogram } from 'prom-client';
 import { ReadinessRegistry, RequestStats, httpCheck } from '@auth-platform/health';
-import { MetricsService } from '@auth-platform/platform';
+import { HotPathCounter, MetricsService } from '@auth-platform/platform';
 import type { GcpTokenEnv } from '../config/env';
 import { GoogleTokenMinter } from './google-token.minter';
 import { type AccessToken, TokenCache } from './token-cache';
@@ -34,7 +34,7 @@ export class TokenService implements OnModuleInit {
   private readonly allowedTargets: ReadonlySet<string>;
   private readonly maxLifetime: number;
   private readonly minted: Counter<'kind'>;
-  private readonly cacheHits: Counter;
+  private readonly cacheHits: HotPathCounter;
   private readonly failures: Counter<'reason'>;
   private readonly upstreamLatency: Histogram<'kind'>;
   private lastExpiry?: { readonly at: number; readonly text: string };
@@ -52,7 +52,7 @@ export class TokenService implements OnModuleInit {
     this.maxLifetime = config.get('IMPERSONATION_MAX_LIFETIME_SECONDS', { infer: true });
     const registers = [metrics.registry];
     this.minted = new Counter({ name: 'gcp_token_tokens_minted_total', help: 'Tokens obtained from Google', labelNames: ['kind'], registers });
-    this.cacheHits = new Counter({ name: 'gcp_token_cache_hits_total', help: 'Token requests served from the cache', registers });
+    this.cacheHits = new HotPathCounter({ name: 'gcp_token_cache_hits_total', help: 'Token requests served from the cache', registry: metrics.registry });
     this.failures = new Counter({ name: 'gcp_token_failures_total', help: 'Token requests that failed, by reason', labelNames: ['reason'], registers });
     this.upstreamLatency = new Histogram({
       name: 'gcp_token_upstream_duration_seconds',

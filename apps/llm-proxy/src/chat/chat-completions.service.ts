@@ -3,8 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Counter, Histogram } from 'prom-client';
-import { MetricsService, annotateRequest } from '@auth-platform/platform';
+import { Histogram } from 'prom-client';
+import { HotPathCounter, MetricsService, annotateRequest } from '@auth-platform/platform';
 import type { ClientIdentity } from '../auth/client-identity';
 import type { LlmProxyEnv } from '../config/env';
 import { ProxyErrorCode, ProxyException } from '../errors/proxy.exception';
@@ -64,8 +64,7 @@ function readBody(response: UpstreamResponse, limit: number): Promise<Buffer> {
 @Injectable()
 export class ChatCompletionsService {
   readonly policy: ChatPolicy;
-  private readonly outcomes: Counter<'product' | 'outcome'>;
-  private readonly outcomeCounters = new Map<string, Counter.Internal>();
+  private readonly outcomes: HotPathCounter<'product' | 'outcome'>;
   private readonly upstreamLatency: Histogram<'stream'>;
 
   constructor(
@@ -83,11 +82,11 @@ export class ChatCompletionsService {
       maxTemperature: config.get('API_KEY_SERVER_MAX_TEMPERATURE', { infer: true }),
     };
     const registers = [metrics.registry];
-    this.outcomes = new Counter({
+    this.outcomes = new HotPathCounter({
       name: 'llm_proxy_upstream_requests_total',
       help: 'Requests forwarded upstream, by product and outcome',
       labelNames: ['product', 'outcome'],
-      registers,
+      registry: metrics.registry,
     });
     this.upstreamLatency = new Histogram({
       name: 'llm_proxy_upstream_response_seconds',
@@ -255,15 +254,8 @@ export class ChatCompletionsService {
     });
   }
 
-  /** prom-client hashes the labels on every call; the few (product, outcome) children are kept instead. */
   private countOutcome(product: string, outcome: Outcome): void {
-    const key = `${product}\n${outcome}`;
-    let counter = this.outcomeCounters.get(key);
-    if (!counter) {
-      counter = this.outcomes.labels({ product, outcome });
-      this.outcomeCounters.set(key, counter);
-    }
-    counter.inc();
+    this.outcomes.inc(product, outcome);
   }
 
   private fail(

@@ -1,7 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Counter } from 'prom-client';
-import { MetricsService } from '@auth-platform/platform';
+import { HotPathCounter, MetricsService } from '@auth-platform/platform';
 import type { ClientIdentity } from '../auth/client-identity';
 import type { LlmProxyEnv } from '../config/env';
 import { ProxyRedis } from '../redis/proxy-redis';
@@ -39,13 +38,8 @@ export class UsageService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Usage');
   private readonly pending = new UsageLedger();
   private readonly retentionDays: number;
-  private readonly requests: Counter<'product'>;
-  private readonly tokens: Counter<'product' | 'type'>;
-  /** prom-client hashes labels on every call; each product's counters are looked up once instead. */
-  private readonly productCounters = new Map<
-    string,
-    { requests: Counter.Internal; prompt: Counter.Internal; completion: Counter.Internal }
-  >();
+  private readonly requests: HotPathCounter<'product'>;
+  private readonly tokens: HotPathCounter<'product' | 'type'>;
   private today = { day: '', endsAt: 0 };
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
@@ -57,18 +51,18 @@ export class UsageService implements OnModuleInit, OnApplicationShutdown {
     metrics: MetricsService,
   ) {
     this.retentionDays = config.get('API_KEY_SERVER_USAGE_RETENTION_DAYS', { infer: true });
-    const registers = [metrics.registry];
-    this.requests = new Counter({
+    const registry = metrics.registry;
+    this.requests = new HotPathCounter({
       name: 'llm_proxy_usage_requests_total',
       help: 'Requests forwarded upstream, by product',
       labelNames: ['product'],
-      registers,
+      registry,
     });
-    this.tokens = new Counter({
+    this.tokens = new HotPathCounter({
       name: 'llm_proxy_usage_tokens_total',
       help: 'Tokens used, by product and type (prompt, completion)',
       labelNames: ['product', 'type'],
-      registers,
+      registry,
     });
   }
 
@@ -89,10 +83,9 @@ export class UsageService implements OnModuleInit, OnApplicationShutdown {
     const promptTokens = usage?.promptTokens ?? 0;
     const completionTokens = usage?.completionTokens ?? 0;
     this.pending.add(day, identity.product, identity.user, { requests: 1, promptTokens, completionTokens });
-    const counters = this.countersFor(identity.product);
-    counters.requests.inc();
-    if (promptTokens > 0) counters.prompt.inc(promptTokens);
-    if (completionTokens > 0) counters.completion.inc(completionTokens);
+    this.requests.inc(identity.product);
+    if (promptTokens > 0) this.tokens.add(promptTokens, identity.product, 'prompt');
+    if (completionTokens > 0) this.tokens.add(completionTokens, identity.product, 'completion');
     if (!this.redis.client && day !== this.lastPrunedDay) {
       this.lastPrunedDay = day;
       this.pending.prune(day, this.retentionDays);
@@ -166,19 +159,6 @@ export class UsageService implements OnModuleInit, OnApplicationShutdown {
       this.today = { day: usageDay(now), endsAt: (Math.floor(now / 86_400_000) + 1) * 86_400_000 };
     }
     return this.today.day;
-  }
-
-  private countersFor(product: string) {
-    let counters = this.productCounters.get(product);
-    if (!counters) {
-      counters = {
-        requests: this.requests.labels({ product }),
-        prompt: this.tokens.labels({ product, type: 'prompt' }),
-        completion: this.tokens.labels({ product, type: 'completion' }),
-      };
-      this.productCounters.set(product, counters);
-    }
-    return counters;
   }
 
   private key(day: string): string {

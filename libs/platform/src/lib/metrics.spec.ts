@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Histogram, Registry } from 'prom-client';
-import { RequestDurationHistogram } from './metrics';
+import { HotPathCounter, RequestDurationHistogram } from './metrics';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -65,5 +65,47 @@ describe('RequestDurationHistogram', () => {
     histogram.observe('GET', '/x', 200, 0.1);
     registry.resetMetrics();
     expect(await registry.metrics()).not.toContain('route="/x"');
+  });
+});
+
+describe('HotPathCounter', () => {
+  it('shows every increment at scrape time, and keeps counting across scrapes', async () => {
+    const registry = new Registry();
+    const counter = new HotPathCounter({ name: 'demo_total', help: 'demo', labelNames: ['code'], registry });
+    counter.inc('A');
+    counter.add(2, 'A');
+    expect(await registry.metrics()).toContain('demo_total{code="A"} 3');
+    counter.inc('A');
+    counter.inc('B');
+    const text = await registry.metrics();
+    expect(text).toContain('demo_total{code="A"} 4');
+    expect(text).toContain('demo_total{code="B"} 1');
+  });
+
+  it('keeps label tuples apart, in the order of labelNames', async () => {
+    const registry = new Registry();
+    const counter = new HotPathCounter({ name: 'decisions_total', help: 'd', labelNames: ['limiter', 'outcome'], registry });
+    counter.inc('token', 'allowed');
+    counter.inc('token', 'allowed');
+    counter.inc('token', 'limited');
+    counter.inc('allowed', 'token');
+    const text = await registry.metrics();
+    expect(text).toContain('decisions_total{limiter="token",outcome="allowed"} 2');
+    expect(text).toContain('decisions_total{limiter="token",outcome="limited"} 1');
+    expect(text).toContain('decisions_total{limiter="allowed",outcome="token"} 1');
+  });
+
+  it('counts without labels, starting from 0', async () => {
+    const registry = new Registry();
+    const counter = new HotPathCounter({ name: 'hits_total', help: 'h', registry });
+    expect(await registry.metrics()).toContain('hits_total 0');
+    counter.inc();
+    counter.add(4);
+    expect(await registry.metrics()).toContain('hits_total 5');
+  });
+
+  it('refuses the wrong number of label values', () => {
+    const counter = new HotPathCounter({ name: 'x_total', help: 'x', labelNames: ['a', 'b'], registry: new Registry() });
+    expect(() => counter.inc('only-one')).toThrow(RangeError);
   });
 });

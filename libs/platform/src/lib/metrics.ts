@@ -1,6 +1,63 @@
 import { Controller, Get, Header, Injectable, Module } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { type Metric, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, type Metric, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface HotPathCounterOptions<L extends string> {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames?: readonly L[];
+  readonly registry: Registry;
+}
+
+/**
+ * A Prometheus counter for code that runs on every request: an increment is a plain addition to a number kept per
+ * label-value tuple, handed to prom-client's Counter (registered under the name) only when the registry is scraped.
+ * A prom-client increment validates and hashes its label set on every call; two of them per request cost gcp-token's
+ * cached `POST /token` a fifth of its throughput here.
+ */
+export class HotPathCounter<L extends string = never> {
+  private readonly series = new Map<string, { readonly labels: Partial<Record<L, string>>; pending: number }>();
+  private readonly labelNames: readonly L[];
+
+  constructor(options: HotPathCounterOptions<L>) {
+    this.labelNames = options.labelNames ?? [];
+    const series = this.series;
+    new Counter({
+      name: options.name,
+      help: options.help,
+      labelNames: [...this.labelNames],
+      registers: [options.registry],
+      collect() {
+        for (const entry of series.values()) {
+          if (entry.pending === 0) continue;
+          this.inc(entry.labels, entry.pending);
+          entry.pending = 0;
+        }
+      },
+    });
+  }
+
+  /** Adds 1 for these label values, given in the order of `labelNames`. */
+  inc(...labelValues: string[]): void {
+    this.add(1, ...labelValues);
+  }
+
+  /** Adds `count` (zero or more) for these label values, given in the order of `labelNames`. */
+  add(count: number, ...labelValues: string[]): void {
+    if (labelValues.length !== this.labelNames.length) {
+      throw new RangeError(`counter needs ${this.labelNames.length} label values, got ${labelValues.length}`);
+    }
+    const key = labelValues.length === 1 ? labelValues[0]! : labelValues.join('\u0000');
+    let entry = this.series.get(key);
+    if (!entry) {
+      const labels: Partial<Record<L, string>> = {};
+      this.labelNames.forEach((name, i) => (labels[name] = labelValues[i]));
+      entry = { labels, pending: 0 };
+      this.series.set(key, entry);
+    }
+    entry.pending += count;
+  }
+}
 
 const REQUEST_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 

@@ -8,9 +8,9 @@ import {
   Optional,
 } from '@nestjs/common';
 import { ReadinessRegistry } from '@auth-platform/health';
-import { MetricsService } from '@auth-platform/platform';
+import { HotPathCounter, MetricsService } from '@auth-platform/platform';
 import type Redis from 'ioredis';
-import { Counter, Gauge } from 'prom-client';
+import { Gauge } from 'prom-client';
 import { DailyQuota, FixedWindow, TokenBucket } from './limiters';
 import { MemoryStore } from './memory.store';
 import { createLimiterRedisClient } from './redis-client';
@@ -40,7 +40,7 @@ export class RateLimitService implements OnModuleInit, OnApplicationBootstrap, O
   private readonly resilient?: ResilientStore;
   private readonly redis?: Redis;
   private readonly routeLimiters = new Map<string, RouteLimiter>();
-  private readonly decisions?: Counter<'limiter' | 'outcome'>;
+  private readonly decisions?: HotPathCounter<'limiter' | 'outcome'>;
   private readonly fallbackActive?: Gauge;
 
   constructor(
@@ -49,11 +49,11 @@ export class RateLimitService implements OnModuleInit, OnApplicationBootstrap, O
     @Optional() metrics?: MetricsService,
   ) {
     if (metrics) {
-      this.decisions = new Counter({
+      this.decisions = new HotPathCounter({
         name: 'rate_limit_decisions_total',
         help: 'Rate limiter decisions by limiter and outcome',
         labelNames: ['limiter', 'outcome'],
-        registers: [metrics.registry],
+        registry: metrics.registry,
       });
       this.fallbackActive = new Gauge({
         name: 'rate_limit_fallback_active',
@@ -105,7 +105,7 @@ export class RateLimitService implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   recordOutcome(limiter: string, outcome: LimiterOutcome): void {
-    this.decisions?.inc({ limiter, outcome });
+    this.decisions?.inc(limiter, outcome);
   }
 
   status(): RateLimitStatus {
