@@ -26,8 +26,9 @@ export class HmacSha256 {
 
   constructor(secret: ByteInput) {
     assertSecret(secret);
-    let key = Buffer.from(bytesOf(secret));
-    if (key.length > BLOCK_SIZE) key = hash('sha256', key, 'buffer');
+    const copy = Buffer.from(bytesOf(secret));
+    // A key longer than the block is replaced by its digest (RFC 2104); both copies are wiped once padded.
+    const key = copy.length > BLOCK_SIZE ? hash('sha256', copy, 'buffer') : copy;
     this.#inner = Buffer.alloc(BLOCK_SIZE, INNER_PAD);
     this.#outer = Buffer.alloc(BLOCK_SIZE, OUTER_PAD);
     for (let i = 0; i < key.length; i++) {
@@ -35,6 +36,7 @@ export class HmacSha256 {
       this.#outer[i]! ^= key[i]!;
     }
     key.fill(0);
+    copy.fill(0);
   }
 
   /** The MAC of the data (a string is taken in `encoding`, UTF-8 by default). */

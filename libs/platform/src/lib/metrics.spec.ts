@@ -60,6 +60,15 @@ describe('RequestDurationHistogram', () => {
     expect(text).toContain('http_request_duration_seconds_count{method="GET",route="/x",status_code="200"} 2');
   });
 
+  it('refuses a duration that is not a finite number, and keeps its series intact', async () => {
+    const { registry, histogram } = ours();
+    histogram.observe('GET', '/x', 200, 0.1);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => histogram.observe('GET', '/x', 200, bad)).toThrow(TypeError);
+    }
+    expect(await registry.metrics()).toContain('http_request_duration_seconds_sum{method="GET",route="/x",status_code="200"} 0.1');
+  });
+
   it('starts again from nothing when the registry resets its metrics', async () => {
     const { registry, histogram } = ours();
     histogram.observe('GET', '/x', 200, 0.1);
@@ -102,6 +111,16 @@ describe('HotPathCounter', () => {
     counter.inc();
     counter.add(4);
     expect(await registry.metrics()).toContain('hits_total 5');
+  });
+
+  it('refuses a negative or non-finite count at the call, so later scrapes still work', async () => {
+    const registry = new Registry();
+    const counter = new HotPathCounter({ name: 'tokens_total', help: 't', labelNames: ['type'], registry });
+    counter.add(3, 'prompt');
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '2' as unknown as number]) {
+      expect(() => counter.add(bad, 'prompt')).toThrow(RangeError);
+    }
+    expect(await registry.metrics()).toContain('tokens_total{type="prompt"} 3');
   });
 
   it('refuses the wrong number of label values', () => {

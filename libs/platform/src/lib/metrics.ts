@@ -42,8 +42,15 @@ export class HotPathCounter<L extends string = never> {
     this.add(1, ...labelValues);
   }
 
-  /** Adds `count` (zero or more) for these label values, given in the order of `labelNames`. */
+  /**
+   * Adds `count` (zero or more) for these label values, given in the order of `labelNames`. A negative or
+   * non-finite count throws here, as prom-client's own increment would: accepted, it would make every later scrape
+   * of the registry fail instead.
+   */
   add(count: number, ...labelValues: string[]): void {
+    if (typeof count !== 'number' || !Number.isFinite(count) || count < 0) {
+      throw new RangeError(`counter increment must be a finite number >= 0, got ${String(count)}`);
+    }
     if (labelValues.length !== this.labelNames.length) {
       throw new RangeError(`counter needs ${this.labelNames.length} label values, got ${labelValues.length}`);
     }
@@ -94,6 +101,8 @@ export class RequestDurationHistogram {
   private readonly series = new Map<string, RequestSeries>();
 
   observe(method: string, route: string, statusCode: number, seconds: number): void {
+    // As prom-client's Histogram: a non-finite value would make the series' sum meaningless for good.
+    if (!Number.isFinite(seconds)) throw new TypeError(`Value is not a valid number: ${String(seconds)}`);
     const key = `${statusCode} ${method} ${route}`;
     let series = this.series.get(key);
     if (!series) {
